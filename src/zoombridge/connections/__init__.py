@@ -1,0 +1,1 @@
+"""Zoom connections: the Server-to-Server OAuth credentials of each connected Zoom account."""

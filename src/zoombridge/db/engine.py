@@ -1,0 +1,118 @@
+"""Async engines for SQLite (aiosqlite) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from zoombridge.db.base import NaiveDatetimeError
+from zoombridge.db.encryption import (
+    EncryptionError,
+    SecretBox,
+    bind_secret_box,
+    load_secret_box,
+)
+from zoombridge.settings import Settings
+
+# How long a SQLite writer waits for another writer's lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
+    "postgresql+asyncpg": "postgresql+psycopg",
+}
+
+
+class UnsupportedDatabaseError(ValueError):
+    """The URL names a database zoombridge does not run on."""
+
+
+def normalize_url(url: str | URL) -> URL:
+    """`url` with the async driver zoombridge uses (plain `sqlite://` and `postgresql://` work)."""
+    parsed = make_url(url)
+    driver = _DRIVERS.get(parsed.drivername, parsed.drivername)
+    if driver not in ("sqlite+aiosqlite", "postgresql+psycopg"):
+        raise UnsupportedDatabaseError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use "
+            "sqlite+aiosqlite:///path/to/zoombridge.db or postgresql+psycopg://user@host/db"
+        )
+    return parsed.set(drivername=driver)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory databases and other backends."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def create_engine(
+    url: str | URL, *, secret_box: SecretBox | None = None, echo: bool = False, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine for `url`; `secret_box` is the key for encrypted columns.
+
+    SQLite gets WAL (readers never block the writer), foreign keys enforced and a busy
+    timeout; the parent folder of the file is created. Bound parameters are never logged or
+    shown in errors, since some are (encrypted) secrets.
+    """
+    parsed = normalize_url(url)
+    path = sqlite_path(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    event.listen(engine.sync_engine, "handle_error", _unwrap_typed_error)
+    if secret_box is not None:
+        bind_secret_box(engine, secret_box)
+    return engine
+
+
+def create_engine_from_settings(settings: Settings, **kwargs: Any) -> AsyncEngine:
+    """The product's engine: `settings.effective_database_url` with the settings' key."""
+    return create_engine(
+        settings.effective_database_url, secret_box=load_secret_box(settings), **kwargs
+    )
+
+
+def _unwrap_typed_error(context: ExceptionContext) -> BaseException | None:
+    # Our column types raise typed errors while binding parameters (no key, a naive datetime);
+    # SQLAlchemy would wrap them in a StatementError carrying the SQL. Callers get ours.
+    if isinstance(context.original_exception, EncryptionError | NaiveDatetimeError):
+        return context.original_exception
+    return None
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The driver's own transaction handling would defer BEGIN until the first write and
+        # break SAVEPOINT; SQLAlchemy emits BEGIN itself (below) instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # Safe with WAL (a power cut can lose the last commits, never corrupt the file)
+            # and far fewer fsyncs than FULL.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
