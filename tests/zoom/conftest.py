@@ -9,7 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.zoom.helpers import SimAdmin, fast_retry
+from tests.fixtures.simulator import SimAdmin
+from tests.zoom.helpers import fast_retry
 from zoombridge.zoom import LimiterRegistry, ZoomClient, ZoomCredentials
 
 ClientFactory = Callable[..., ZoomClient]
@@ -25,7 +26,7 @@ def default_credentials() -> ZoomCredentials:
 
 @pytest.fixture
 def admin(simulator: Any) -> Iterator[SimAdmin]:
-    helper = SimAdmin(simulator.admin_url)
+    helper = SimAdmin(simulator)
     yield helper
     helper.close()
 

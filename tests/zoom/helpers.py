@@ -65,57 +65,6 @@ def canned_client(
     return ZoomClient(creds, **options)  # type: ignore[arg-type]
 
 
-class SimAdmin:
-    """The simulator's documented `/_sim` admin paths (plain HTTP; no simulator imports)."""
-
-    def __init__(self, admin_url: str) -> None:
-        self._http = httpx.Client(base_url=admin_url.rstrip("/"), timeout=10.0)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def _ok(self, response: httpx.Response) -> Any:
-        assert response.status_code < 300, f"{response.request.url}: {response.text}"
-        return response.json() if response.content else None
-
-    def get(self, path: str) -> Any:
-        return self._ok(self._http.get(path))
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self._ok(self._http.post(path, json=body or {}))
-
-    def put(self, path: str, body: dict[str, Any]) -> Any:
-        return self._ok(self._http.put(path, json=body))
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.get("/stats")
-        return result
-
-    def clock(self) -> datetime:
-        body = self.get("/clock")
-        text = body["now"] if isinstance(body, dict) else str(body)
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-    def advance_clock(self, seconds: float) -> None:
-        self.post("/clock", {"advance_seconds": seconds})
-
-    def set_faults(self, **faults: float) -> None:
-        self.put("/faults", faults)
-
-    def revoke_tokens(self, account_id: str) -> None:
-        self.post(f"/accounts/{account_id}/tokens/revoke")
-
-    def create_account(self, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.post("/accounts", fields)
-        return result
-
-    def add_user(self, account_id: str, email: str, first: str = "Ann", last: str = "User") -> Any:
-        return self.post(
-            f"/accounts/{account_id}/users",
-            {"email": email, "first_name": first, "last_name": last},
-        )
-
-
 def route_count(stats: dict[str, Any], *needles: str, account: str | None = None) -> int:
     """Calls the simulator counted on routes whose name contains every needle."""
     routes: dict[str, int] = (

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from tests.fixtures.simulator import SimAdmin
 from tests.zoom.conftest import ClientFactory, default_credentials
-from tests.zoom.helpers import MovableClock, SimAdmin, route_count
+from tests.zoom.helpers import MovableClock, route_count
 from zoombridge.settings import Settings
 from zoombridge.zoom import CredentialsRefused, LimiterRegistry, ZoomClient, ZoomCredentials
 
@@ -39,7 +40,7 @@ async def test_revoked_token_is_renewed_once_and_the_call_succeeds(
 async def test_token_renewed_before_expiry(
     make_client: ClientFactory, simulator: Any, admin: SimAdmin
 ) -> None:
-    clock = MovableClock(admin.clock())
+    clock = MovableClock(admin.now())
     zoom = make_client(simulator, clock=clock)
     await zoom.get_user("me")
     clock.advance(minutes=56)  # within 5 minutes of the 60-minute lifetime

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from tests.fixtures.simulator import SimAdmin
 from tests.zoom.conftest import ClientFactory
-from tests.zoom.helpers import SimAdmin
 from tests.zoom.test_integration_operations import HOST, scheduled
 from zoombridge.simulator import SimulatorConfig
 from zoombridge.zoom import (

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.simulator import SimAdmin
 from tests.zoom.conftest import ClientFactory
-from tests.zoom.helpers import SimAdmin, fast_retry, route_count
+from tests.zoom.helpers import fast_retry, route_count
 from tests.zoom.test_integration_operations import HOST, scheduled
 from zoombridge.simulator import FaultConfig, SimulatorConfig
 from zoombridge.zoom import (
@@ -26,11 +27,11 @@ async def test_idempotent_calls_survive_5xx_and_drops(
     simulator_factory: Any, make_client: ClientFactory, fault: str
 ) -> None:
     server = simulator_factory(SimulatorConfig(seed=7))
-    admin = SimAdmin(server.admin_url)
+    admin = SimAdmin(server)
     try:
         zoom = make_client(server, retry=fast_retry(max_attempts=12))
         meeting = await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
-        admin.set_faults(**{fault: 0.4})
+        admin.faults(**{fault: 0.4})
         for i in range(8):
             await zoom.update_meeting("meeting", meeting.id, MeetingUpdate(agenda=f"v{i}"))
             fetched = await zoom.get_meeting("meeting", meeting.id)
@@ -42,7 +43,7 @@ async def test_idempotent_calls_survive_5xx_and_drops(
 
 async def test_create_is_not_resent_after_a_5xx(zoom: ZoomClient, admin: SimAdmin) -> None:
     await zoom.get_user("me")  # token first: faults also hit the token endpoint
-    admin.set_faults(error_rate=1.0)
+    admin.faults(error_rate=1.0)
     with pytest.raises(OutcomeUnknown) as info:
         await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
     assert not info.value.retryable
@@ -54,7 +55,7 @@ async def test_create_is_not_resent_after_a_dropped_connection(
     zoom: ZoomClient, admin: SimAdmin
 ) -> None:
     await zoom.get_user("me")
-    admin.set_faults(drop_rate=1.0)
+    admin.faults(drop_rate=1.0)
     with pytest.raises(OutcomeUnknown):
         await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
     assert zoom.stats.by_operation["meetingCreate"] == 1
@@ -91,14 +92,14 @@ async def test_registration_retries_stop_at_the_daily_cap(
 ) -> None:
     zoom = make_client(simulator, retry=fast_retry(max_attempts=10))
     meeting = await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
-    admin.set_faults(error_rate=1.0)
+    admin.faults(error_rate=1.0)
     person = RegistrantCreate(email="retry@example.com", first_name="R")
     with pytest.raises(Unavailable) as info:
         await zoom.add_registrant("meeting", meeting.id, person)
     # Three attempts (the registrant's daily budget), not ten.
     assert zoom.stats.by_operation["meetingRegistrantCreate"] == 3
     assert "Not retried" in info.value.user_message
-    admin.set_faults(error_rate=0.0)
+    admin.faults(error_rate=0.0)
     with pytest.raises(DailyLimitReached):
         await zoom.add_registrant("meeting", meeting.id, person)
     assert zoom.stats.by_operation["meetingRegistrantCreate"] == 3
@@ -106,7 +107,7 @@ async def test_registration_retries_stop_at_the_daily_cap(
 
 async def test_persistent_5xx_surfaces_unavailable(zoom: ZoomClient, admin: SimAdmin) -> None:
     await zoom.get_user("me")
-    admin.set_faults(error_rate=1.0)
+    admin.faults(error_rate=1.0)
     with pytest.raises(Unavailable) as info:
         await zoom.get_user("me")
     assert info.value.retryable

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.simulator import SimAdmin
 from tests.zoom.conftest import ClientFactory
-from tests.zoom.helpers import MovableClock, SimAdmin, route_count, status_count
+from tests.zoom.helpers import MovableClock, route_count, status_count
 from tests.zoom.test_integration_operations import HOST, scheduled
 from zoombridge.simulator import SimulatorConfig
 from zoombridge.zoom import (
@@ -72,13 +73,13 @@ async def test_per_second_429_pauses_the_category_and_is_retried(
 
     zoom = make_client(simulator, limiters=LimiterRegistry(sleep=recording_sleep))
     meeting = await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
-    admin.set_faults(rate_429=1.0)
+    admin.faults(rate_429=1.0)
     call = asyncio.create_task(zoom.get_meeting("meeting", meeting.id))
     for _ in range(200):
         if zoom.stats.rate_limited:
             break
         await asyncio.sleep(0.01)
-    admin.set_faults(rate_429=0.0)
+    admin.faults(rate_429=0.0)
     fetched = await call
     assert fetched.id == meeting.id
     assert zoom.stats.rate_limited >= 1
@@ -94,7 +95,7 @@ async def test_persistent_per_second_429_gives_up_with_rate_limited(
 
     zoom = make_client(simulator, retry=fast_retry(max_rate_limited_attempts=2))
     await zoom.get_user("me")
-    admin.set_faults(rate_429=1.0)
+    admin.faults(rate_429=1.0)
     with pytest.raises(RateLimited) as info:
         await zoom.get_user("me")
     assert not isinstance(info.value, DailyLimitReached)
@@ -105,7 +106,7 @@ async def test_persistent_per_second_429_gives_up_with_rate_limited(
 async def test_registration_cap_refused_before_sending_and_reset_at_midnight(
     make_client: ClientFactory, simulator: Any, admin: SimAdmin
 ) -> None:
-    clock = MovableClock(admin.clock())
+    clock = MovableClock(admin.now())
     zoom = make_client(simulator, clock=clock)
     meeting = await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
     person = RegistrantCreate(email="Thrice@Example.com", first_name="T")
@@ -157,7 +158,7 @@ async def test_zoom_daily_429_becomes_daily_limit_reached(
         await other.add_registrant(
             "meeting", meeting.id, RegistrantCreate(email="busy@example.com", first_name="B")
         )
-    sim_now = admin.clock()
+    sim_now = admin.now()
     assert info.value.status == 429
     assert info.value.resume_at == next_midnight(sim_now)
     assert other.stats.rate_limited == 1
@@ -185,11 +186,9 @@ async def test_status_change_cap(
 async def test_host_create_update_cap(simulator_factory: Any, make_client: ClientFactory) -> None:
     # Business plan: Light 80/s, so 100 updates take about 1.3 s.
     server = simulator_factory(SimulatorConfig(plan="business"))
-    from tests.zoom.helpers import SimAdmin as Admin
-
-    admin = Admin(server.admin_url)
+    admin = SimAdmin(server)
     try:
-        clock = MovableClock(admin.clock())
+        clock = MovableClock(admin.now())
         zoom = make_client(server, plan=Plan.BUSINESS, clock=clock)
         meeting = await zoom.create_meeting("meeting", HOST, scheduled("meeting"))
         await asyncio.gather(

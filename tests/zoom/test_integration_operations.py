@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.fixtures.simulator import SimAdmin
 from tests.zoom.conftest import ClientFactory
-from tests.zoom.helpers import SimAdmin
 from zoombridge.zoom import (
     BatchRegistrantBody,
     Kind,
@@ -64,7 +64,9 @@ async def test_users_listed_across_pages_and_fetched(
     make_client: ClientFactory, simulator: Any, admin: SimAdmin
 ) -> None:
     for i in range(4):
-        admin.add_user("sim-account", f"user{i}@example.com")
+        admin.add_user(
+            "sim-account", email=f"user{i}@example.com", first_name="Ann", last_name="User"
+        )
     zoom = make_client(simulator, page_size=2)
     emails = [u.email async for u in zoom.list_users()]
     assert sorted(e or "" for e in emails) == sorted(

@@ -200,22 +200,6 @@ def meeting_view(
     return body
 
 
-def list_item(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "uuid": meeting.uuid,
-        "id": meeting.id,
-        "host_id": meeting.host_id,
-        "topic": meeting.topic,
-        "type": meeting.type,
-        "start_time": zoom_time(meeting.start_time),
-        "duration": meeting.duration,
-        "timezone": meeting.timezone,
-        "agenda": meeting.agenda,
-        "created_at": zoom_time(meeting.created_at),
-        "join_url": join_url(meeting),
-    }
-
-
 def event_object(meeting: Meeting) -> dict[str, Any]:
     """The `object` of meeting.*/webinar.* webhook events."""
     return {
@@ -227,6 +211,16 @@ def event_object(meeting: Meeting) -> dict[str, Any]:
         "start_time": zoom_time(meeting.start_time),
         "duration": meeting.duration,
         "timezone": meeting.timezone,
+    }
+
+
+def list_item(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as list calls show it: the event object plus agenda, creation and join link."""
+    return {
+        **event_object(meeting),
+        "agenda": meeting.agenda,
+        "created_at": zoom_time(meeting.created_at),
+        "join_url": join_url(meeting),
     }
 
 
