@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.simulator",
     "tests.fixtures.database",
     "tests.fixtures.contract",
+    "tests.fixtures.api",
 ]

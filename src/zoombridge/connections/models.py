@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import SecretStr
-from sqlalchemy import Boolean, CheckConstraint, Enum, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from zoombridge.db.base import Base, TimestampMixin, UTCDateTime, UUIDPrimaryKeyMixin
+from zoombridge.db.base import (
+    Base,
+    TimestampMixin,
+    UTCDateTime,
+    UUIDPrimaryKeyMixin,
+    enum_check,
+    text_enum,
+)
 from zoombridge.db.encryption import EncryptedString
 
 
@@ -23,29 +31,14 @@ class ZoomPlan(StrEnum):
 
 class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     __tablename__ = "zoom_connections"
-    __table_args__ = (
-        CheckConstraint(
-            "plan IN (" + ", ".join(f"'{plan.value}'" for plan in ZoomPlan) + ")", name="plan"
-        ),
-    )
+    __table_args__ = (enum_check("plan", ZoomPlan),)
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     account_id: Mapped[str] = mapped_column(String(255), index=True)
     client_id: Mapped[str] = mapped_column(String(255))
     client_secret: Mapped[SecretStr] = mapped_column(EncryptedString())
     webhook_secret_token: Mapped[SecretStr | None] = mapped_column(EncryptedString())
-    plan: Mapped[ZoomPlan] = mapped_column(
-        # Stored as plain text with a CHECK (below) rather than a native enum type: adding a
-        # plan later is then a one-line migration on both SQLite and PostgreSQL.
-        Enum(
-            ZoomPlan,
-            native_enum=False,
-            create_constraint=False,
-            length=16,
-            values_callable=lambda plans: [plan.value for plan in plans],
-        ),
-        default=ZoomPlan.PRO,
-    )
+    plan: Mapped[ZoomPlan] = mapped_column(text_enum(ZoomPlan, 16), default=ZoomPlan.PRO)
     webinar_addon: Mapped[bool] = mapped_column(Boolean(), default=False)
     # Null means the default from settings (ZOOMBRIDGE_ZOOM_API_URL / _ZOOM_OAUTH_URL); set per
     # connection to point one account at the simulator or a regional endpoint.
@@ -56,6 +49,14 @@ class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean())
     last_test_error: Mapped[str | None] = mapped_column(Text())
     granted_scopes: Mapped[str | None] = mapped_column(Text(), doc="space-separated, as Zoom")
+    # Zoom is never called inside a request: "test access" and "fetch hosts" set these and the
+    # worker does the calls, clearing them and recording the outcome above / in zoom_hosts.
+    test_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hosts_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hosts_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C3: "owner" = pickers show the credential owner's meetings; "selected" = those of the
+    # hosts marked shown_in_pickers.
+    picker_hosts: Mapped[str] = mapped_column(String(16), default="owner")
 
     @validates("client_secret", "webhook_secret_token")
     def _wrap_secret(self, _key: str, value: SecretStr | str | None) -> SecretStr | None:
@@ -70,3 +71,46 @@ class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"ZoomConnection(id={self.id!s}, name={self.name!r}, account_id={self.account_id!r})"
+
+
+class ZoomHost(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """A Zoom user of a connection's account, fetched on request (C3) for the host pickers."""
+
+    __tablename__ = "zoom_hosts"
+    __table_args__ = (UniqueConstraint("connection_id", "zoom_user_id"),)
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("zoom_connections.id", ondelete="CASCADE"), index=True
+    )
+    zoom_user_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(64), default="")
+    last_name: Mapped[str] = mapped_column(String(64), default="")
+    user_type: Mapped[int | None] = mapped_column(Integer(), doc="1 basic, 2 licensed, …")
+    status: Mapped[str | None] = mapped_column(String(32))
+    # C3: the pickers show the meetings of the hosts chosen here.
+    shown_in_pickers: Mapped[bool] = mapped_column(Boolean(), default=False)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"ZoomHost(id={self.id!s}, email={self.email!r})"
+
+
+class ZoomMeetingChoice(UUIDPrimaryKeyMixin, Base):
+    """A meeting or webinar of a host, as last listed from Zoom, for the "link existing" picker."""
+
+    __tablename__ = "zoom_meeting_choices"
+    __table_args__ = (UniqueConstraint("connection_id", "zoom_meeting_id"),)
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("zoom_connections.id", ondelete="CASCADE"), index=True
+    )
+    zoom_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="meeting or webinar")
+    zoom_meeting_id: Mapped[int] = mapped_column(BigInteger())
+    zoom_type: Mapped[int | None] = mapped_column(Integer())
+    topic: Mapped[str] = mapped_column(String(255), default="")
+    start_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration: Mapped[int | None] = mapped_column(Integer())
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Uuid
+from sqlalchemy import CheckConstraint, DateTime, Enum, MetaData, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,3 +90,24 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=_created_at, onupdate=utc_now
     )
+
+
+def text_enum(enum_cls: type[StrEnum], length: int = 24) -> Enum:
+    """A StrEnum stored as plain text (values, not names) with no native enum type.
+
+    Adding a value later is then a one-line migration on both SQLite and PostgreSQL; tables that
+    need the database to refuse other values add a CheckConstraint built with `enum_check`.
+    """
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def enum_check(column: str, enum_cls: type[StrEnum]) -> CheckConstraint:
+    """CHECK that `column` holds one of the enum's values (named after the column)."""
+    values = ", ".join(f"'{member.value}'" for member in enum_cls)
+    return CheckConstraint(f"{column} IN ({values})", name=column)

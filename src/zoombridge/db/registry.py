@@ -11,7 +11,13 @@ from sqlalchemy import MetaData
 
 from zoombridge.db.base import Base
 
-MODEL_MODULES: tuple[str, ...] = ("zoombridge.connections.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "zoombridge.connections.models",
+    "zoombridge.accounts.models",
+    "zoombridge.events.models",
+    "zoombridge.orders.models",
+    "zoombridge.sync.models",
+)
 
 
 def load_metadata() -> MetaData:

@@ -1,0 +1,69 @@
+"""The audit log of every Zoom call and the inbound Zoom webhook events awaiting the worker."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zoombridge.db.base import (
+    Base,
+    UTCDateTime,
+    UUIDPrimaryKeyMixin,
+    enum_check,
+    text_enum,
+    utc_now,
+)
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    RETRY = "retry"  # failed, will be tried again (not_before)
+    DEFERRED = "deferred"  # a daily cap: resumes at 00:00 UTC
+    FAILED = "failed"  # stopped; a person must act (message says how)
+
+
+class AuditEntry(UUIDPrimaryKeyMixin, Base):
+    """One Zoom call and its outcome, findable by connection, event, order, attendee.
+
+    Plain UUID columns, not foreign keys: the trail must outlive what it describes (an event
+    deleted is exactly when one wants to see what was deleted on Zoom).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (enum_check("outcome", Outcome),)
+
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    connection_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    attendee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    registration_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    link_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    operation: Mapped[str] = mapped_column(String(64), doc="Zoom operationId, or a worker step")
+    outcome: Mapped[Outcome] = mapped_column(text_enum(Outcome, 16))
+    http_status: Mapped[int | None] = mapped_column(Integer())
+    zoom_code: Mapped[int | None] = mapped_column(Integer())
+    message: Mapped[str] = mapped_column(Text(), default="")
+    items: Mapped[int] = mapped_column(Integer(), default=1, doc="registrants in a batch call")
+    duration_ms: Mapped[int | None] = mapped_column(Integer())
+
+
+class InboundWebhook(UUIDPrimaryKeyMixin, Base):
+    """A Zoom webhook event, stored once (dedupe_key) and answered at once; applied later."""
+
+    __tablename__ = "inbound_webhooks"
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True)
+    event: Mapped[str] = mapped_column(String(100))
+    event_ts: Mapped[int] = mapped_column(BigInteger())
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer(), default=0)
+    error: Mapped[str | None] = mapped_column(Text())
