@@ -21,12 +21,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Imported here so `zoombridge --help` stays fast and one broken domain names itself.
     from zoombridge import demo
+    from zoombridge.accounts import cli as accounts_cli
     from zoombridge.db import cli as db_cli
     from zoombridge.simulator import cli as simulator_cli
+    from zoombridge.sync import cli as sync_cli
+    from zoombridge.web import serve as serve_cli
 
     demo.register(sub)
     simulator_cli.register(sub)
     db_cli.register(sub)
+    sync_cli.register(sub)
+    serve_cli.register(sub)
+    accounts_cli.register(sub)
     return parser
 
 

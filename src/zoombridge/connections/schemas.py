@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
+from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomMeetingChoice, ZoomPlan
+from zoombridge.connections.scopes import missing_scopes, recommended_scopes
 
 
 def _http_url(value: str) -> str:
@@ -29,9 +40,38 @@ HttpUrlText = Annotated[
 ]
 Secret = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
 
+JWT_FIELDS = ("api_key", "api_secret", "jwt_token")
 
-class ZoomConnectionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+def jwt_migration_advice() -> str:
+    """C4: what to tell someone who sends the fields of a (retired) JWT app."""
+    return (
+        "JWT apps are deprecated by Zoom and no longer work; zoombridge connects with a "
+        "Server-to-Server OAuth app instead. To migrate: in the Zoom App Marketplace choose "
+        "Develop → Build App → Server-to-Server OAuth, copy its Account ID, Client ID and Client "
+        "Secret into account_id, client_id and client_secret here, and grant it these scopes: "
+        + ", ".join(recommended_scopes())
+        + "."
+    )
+
+
+class _RefusesJwtFields(BaseModel):
+    """Recognises a JWT app's fields so the answer can say how to migrate (C4) rather than a
+    bare "extra field". They are never stored or echoed."""
+
+    api_key: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)
+    api_secret: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)
+    jwt_token: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)
+
+    @field_validator(*JWT_FIELDS, mode="before")
+    @classmethod
+    def _refuse_jwt(cls, _value: object) -> object:
+        # The value is a credential: the error names the field but never repeats it.
+        raise PydanticCustomError("jwt_app_deprecated", jwt_migration_advice())
+
+
+class ZoomConnectionCreate(_RefusesJwtFields):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     name: Name
     account_id: Identifier
@@ -44,13 +84,13 @@ class ZoomConnectionCreate(BaseModel):
     oauth_url: HttpUrlText | None = Field(default=None, description="null: the settings default")
 
     def to_model(self) -> ZoomConnection:
-        return ZoomConnection(**self.model_dump())
+        return ZoomConnection(**self.model_dump(exclude=set(JWT_FIELDS)))
 
 
-class ZoomConnectionUpdate(BaseModel):
+class ZoomConnectionUpdate(_RefusesJwtFields):
     """Only the fields sent are changed; `webhook_secret_token: null` removes the token."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     name: Name | None = None
     account_id: Identifier | None = None
@@ -64,7 +104,7 @@ class ZoomConnectionUpdate(BaseModel):
 
     def apply_to(self, connection: ZoomConnection) -> None:
         nullable = {"webhook_secret_token", "api_url", "oauth_url"}
-        for field in self.model_fields_set:
+        for field in self.model_fields_set - set(JWT_FIELDS):
             value = getattr(self, field)
             if value is None and field not in nullable:
                 raise ValueError(f"{field} cannot be removed, only changed")
@@ -88,6 +128,15 @@ class ZoomConnectionRead(BaseModel):
     last_test_ok: bool | None
     last_test_error: str | None
     granted_scopes: list[str]
+    missing_scopes: dict[str, list[str]] | None = Field(
+        default=None,
+        description="{feature: scopes to add} from the last test; {} = all granted; "
+        "null = not tested yet",
+    )
+    test_requested_at: datetime | None = None
+    hosts_requested_at: datetime | None = None
+    hosts_fetched_at: datetime | None = None
+    picker_hosts: str = "owner"
     created_at: datetime
     updated_at: datetime
 
@@ -108,6 +157,87 @@ class ZoomConnectionRead(BaseModel):
             last_test_ok=connection.last_test_ok,
             last_test_error=connection.last_test_error,
             granted_scopes=sorted(connection.granted_scope_set),
+            missing_scopes=(
+                missing_scopes(connection.granted_scope_set)
+                if connection.granted_scopes is not None
+                else None
+            ),
+            test_requested_at=connection.test_requested_at,
+            hosts_requested_at=connection.hosts_requested_at,
+            hosts_fetched_at=connection.hosts_fetched_at,
+            picker_hosts=connection.picker_hosts,
             created_at=connection.created_at,
             updated_at=connection.updated_at,
+        )
+
+
+class PickerUpdate(BaseModel):
+    """C3: whose meetings the "link existing" pickers list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["owner", "selected"]
+    host_ids: list[str] = Field(
+        default_factory=list,
+        description="for mode selected: ZoomHost ids, Zoom user ids or emails of fetched hosts",
+    )
+
+
+class ZoomHostRead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    zoom_user_id: str
+    email: str
+    first_name: str
+    last_name: str
+    user_type: int | None
+    status: str | None
+    shown_in_pickers: bool
+    fetched_at: datetime
+
+    @classmethod
+    def from_model(cls, host: ZoomHost) -> ZoomHostRead:
+        return cls(
+            id=host.id,
+            zoom_user_id=host.zoom_user_id,
+            email=host.email,
+            first_name=host.first_name,
+            last_name=host.last_name,
+            user_type=host.user_type,
+            status=host.status,
+            shown_in_pickers=host.shown_in_pickers,
+            fetched_at=host.fetched_at,
+        )
+
+
+class MeetingChoiceRead(BaseModel):
+    """A host's meeting or webinar as last listed from Zoom, with what the picker shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    zoom_meeting_id: int
+    zoom_user_id: str
+    kind: str
+    type: int | None
+    topic: str
+    start: datetime | None
+    duration: int | None
+    timezone: str | None
+    fetched_at: datetime
+
+    @classmethod
+    def from_model(cls, choice: ZoomMeetingChoice) -> MeetingChoiceRead:
+        return cls(
+            id=choice.id,
+            zoom_meeting_id=choice.zoom_meeting_id,
+            zoom_user_id=choice.zoom_user_id,
+            kind=choice.kind,
+            type=choice.zoom_type,
+            topic=choice.topic,
+            start=choice.start_time,
+            duration=choice.duration,
+            timezone=choice.timezone,
+            fetched_at=choice.fetched_at,
         )

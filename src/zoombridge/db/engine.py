@@ -115,4 +115,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
+        # would otherwise fail at once ("database is locked") whenever another connection
+        # committed in between, instead of waiting out the busy timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

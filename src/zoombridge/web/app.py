@@ -16,7 +16,14 @@ from zoombridge.settings import Settings, get_settings
 from zoombridge.web import problems
 
 # Each module here exposes `router: APIRouter`; a domain adds its line when it gains routes.
-ROUTER_MODULES: tuple[str, ...] = ("zoombridge.web.health",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "zoombridge.web.health",
+    "zoombridge.connections.api",
+    "zoombridge.events.api",
+    "zoombridge.orders.api",
+    "zoombridge.sync.api",
+    "zoombridge.web.views",
+)
 
 
 def create_app(

@@ -174,6 +174,12 @@ class ZoomClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def granted_scopes(self) -> frozenset[str]:
+        """The scopes Zoom granted this app, as its token answer lists them (gets a token if
+        none is cached). "Test access" compares them with what each feature needs."""
+        token = await self._auth.token()
+        return frozenset(token.scopes)
+
     # --- users ---------------------------------------------------------------------------------
 
     async def list_users(self, *, status: str = "active") -> AsyncIterator[User]:

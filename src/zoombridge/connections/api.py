@@ -1,0 +1,99 @@
+"""REST API for Zoom connections: `/api/v1/connections` (C1–C6). Secrets are write-only."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from zoombridge.connections import service
+from zoombridge.connections.schemas import (
+    MeetingChoiceRead,
+    PickerUpdate,
+    ZoomConnectionCreate,
+    ZoomConnectionRead,
+    ZoomConnectionUpdate,
+    ZoomHostRead,
+)
+from zoombridge.events.models import ZoomKind
+from zoombridge.web.deps import SessionDep, TokenDep
+
+router = APIRouter(prefix="/api/v1/connections", tags=["connections"])
+
+
+@router.post("", status_code=201)
+async def create_connection(
+    body: ZoomConnectionCreate, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    connection = await service.create_connection(session, body)
+    return ZoomConnectionRead.from_model(connection)
+
+
+@router.get("")
+async def list_connections(session: SessionDep, _token: TokenDep) -> list[ZoomConnectionRead]:
+    return [ZoomConnectionRead.from_model(c) for c in await service.list_connections(session)]
+
+
+@router.get("/{connection_id}")
+async def get_connection(
+    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    return ZoomConnectionRead.from_model(await service.get_connection(session, connection_id))
+
+
+@router.patch("/{connection_id}")
+async def update_connection(
+    connection_id: uuid.UUID, body: ZoomConnectionUpdate, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    connection = await service.update_connection(session, connection_id, body)
+    return ZoomConnectionRead.from_model(connection)
+
+
+@router.delete("/{connection_id}", status_code=204)
+async def delete_connection(
+    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> Response:
+    await service.delete_connection(session, connection_id)
+    return Response(status_code=204)
+
+
+@router.post("/{connection_id}/test", status_code=202)
+async def request_test_access(
+    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    """Ask the worker to test the credentials; `GET` the connection for the result."""
+    return ZoomConnectionRead.from_model(await service.request_test(session, connection_id))
+
+
+@router.post("/{connection_id}/hosts/fetch", status_code=202)
+async def fetch_hosts(
+    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    """Ask the worker to list the account's users (and the picker hosts' meetings)."""
+    return ZoomConnectionRead.from_model(await service.request_hosts(session, connection_id))
+
+
+@router.get("/{connection_id}/hosts")
+async def list_hosts(
+    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> list[ZoomHostRead]:
+    return [ZoomHostRead.from_model(h) for h in await service.list_hosts(session, connection_id)]
+
+
+@router.put("/{connection_id}/picker")
+async def set_picker(
+    connection_id: uuid.UUID, body: PickerUpdate, session: SessionDep, _token: TokenDep
+) -> ZoomConnectionRead:
+    return ZoomConnectionRead.from_model(await service.set_picker(session, connection_id, body))
+
+
+@router.get("/{connection_id}/meetings")
+async def list_meeting_choices(
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _token: TokenDep,
+    kind: ZoomKind | None = None,
+) -> list[MeetingChoiceRead]:
+    """The meetings or webinars the "link existing" picker offers (as last fetched)."""
+    choices = await service.list_meeting_choices(session, connection_id, kind)
+    return [MeetingChoiceRead.from_model(c) for c in choices]

@@ -1,0 +1,264 @@
+"""What the API and the web UI send and receive for events (E1–E11).
+
+Shape checks (lengths, ranges, time zone names, aware times) live here; rules that need the
+database or several fields together (unknown host, end before start, recurrence) are checked by
+`events.service`, which reports them as field errors too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
+
+from zoombridge.events.models import (
+    DayMode,
+    EventStatus,
+    LinkMode,
+    LinkState,
+    LinkWant,
+    SessionKind,
+    SessionStatus,
+    ZoomKind,
+)
+
+MAX_DURATION_MINUTES = 23 * 60 + 59  # E1: Zoom's meetings are at most 23 h 59 min
+
+
+def _iana_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "unknown_time_zone",
+            "{value!r} is not an IANA time zone; use a name such as Europe/Helsinki or UTC",
+            {"value": value},
+        ) from None
+    return value
+
+
+Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_iana_zone),
+]
+Duration = Annotated[
+    int,
+    Field(ge=1, le=MAX_DURATION_MINUTES, description="minutes, 1 to 1439 (23 h 59 min)"),
+]
+
+
+class ZoomChoice(BaseModel):
+    """E2: auto-create the Zoom meeting/webinar, link an existing one (from the picker), or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["create", "link", "none"] = "create"
+    meeting_id: int | None = Field(default=None, description="the Zoom id, for mode link")
+
+
+class SessionZoomChoice(BaseModel):
+    """A day's (per-day mode) or slot's own meeting; absent = like the event's `zoom`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["create", "link"] = "create"
+    meeting_id: int | None = None
+
+
+class DayInput(BaseModel):
+    """E7: one day of a multi-day event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    duration_minutes: Duration
+    label: Label = ""
+    zoom: SessionZoomChoice | None = Field(default=None, description="per_day mode only")
+
+
+class SlotInput(BaseModel):
+    """E8: a bookable slot with its own meeting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    duration_minutes: Duration | None = Field(
+        default=None, description="null: the event's slot_duration_minutes"
+    )
+    label: Label = ""
+    zoom: SessionZoomChoice | None = None
+
+
+class SessionInput(BaseModel):
+    """E10: a session of a structured event (shares the event's meeting)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    duration_minutes: Duration
+    label: Label = ""
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connection_id: uuid.UUID
+    kind: ZoomKind = ZoomKind.MEETING
+    topic: Topic | None = Field(
+        default=None, description="required, except when linking: then the meeting's topic"
+    )
+    agenda: Annotated[str, Field(max_length=10_000)] = ""
+    start: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with offset; for days/slots: the first one's"
+    )
+    timezone: TimeZoneName | None = Field(default=None, description="IANA name")
+    duration_minutes: Duration | None = None
+    end: AwareDatetime | None = Field(default=None, description="instead of duration_minutes")
+    location: Label = "online"
+    capacity: int | None = Field(default=None, ge=1, description="null = unlimited")
+    host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = Field(
+        default=None, description="Zoom user id or email of a fetched host"
+    )
+    registration_enabled: bool = True
+    zoom_confirmation_email: bool = False
+    zoom: ZoomChoice = Field(default_factory=ZoomChoice)
+    day_mode: DayMode = DayMode.SINGLE
+    days: list[DayInput] = Field(default_factory=list, max_length=366)
+    slot_duration_minutes: Duration | None = None
+    slots: list[SlotInput] = Field(default_factory=list, max_length=500)
+    sessions: list[SessionInput] = Field(default_factory=list, max_length=500)
+
+
+class EventUpdate(BaseModel):
+    """Only the fields sent change. `days`, `slots` and `sessions` replace the lists (matched
+    by position, so a moved day keeps its meeting). Kind and connection cannot change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topic: Topic | None = None
+    agenda: Annotated[str, Field(max_length=10_000)] | None = None
+    start: AwareDatetime | None = None
+    timezone: TimeZoneName | None = None
+    duration_minutes: Duration | None = None
+    end: AwareDatetime | None = None
+    location: Label | None = None
+    capacity: int | None = Field(default=None, ge=1)
+    host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    registration_enabled: bool | None = None
+    zoom_confirmation_email: bool | None = None
+    zoom: ZoomChoice | None = None
+    day_mode: DayMode | None = None
+    days: list[DayInput] | None = Field(default=None, max_length=366)
+    slot_duration_minutes: Duration | None = None
+    slots: list[SlotInput] | None = Field(default=None, max_length=500)
+    sessions: list[SessionInput] | None = Field(default=None, max_length=500)
+
+
+class SessionView(BaseModel):
+    id: uuid.UUID
+    kind: SessionKind
+    label: str
+    start: datetime
+    end: datetime
+    duration_minutes: int
+    status: SessionStatus
+    zoom_occurrence_id: str | None
+
+
+class LinkView(BaseModel):
+    """One Zoom meeting of the event: what zoombridge wants and what Zoom confirmed."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID | None
+    kind: ZoomKind
+    mode: LinkMode
+    want: LinkWant
+    state: LinkState
+    zoom_meeting_id: int | None
+    zoom_host_id: str | None
+    zoom_type: int | None
+    join_url: str | None
+    registration_url: str | None
+    password: str | None
+    approval_type: int | None
+    approval_warning: str | None = Field(description="E4: registrants are not auto-approved")
+    occurrence_warning: str | None = Field(description="E7: Zoom's occurrences ≠ the days")
+    fix_approval_requested: bool
+    drift: str | None
+    drift_detected_at: datetime | None
+    last_error: str | None
+    not_before: datetime | None
+    attempts: int
+    desired_version: int
+    synced_version: int
+    last_checked_at: datetime | None
+
+
+class EventView(BaseModel):
+    id: uuid.UUID
+    connection_id: uuid.UUID
+    kind: ZoomKind
+    topic: str
+    agenda: str
+    start: datetime = Field(description="in the event's time zone")
+    end: datetime
+    timezone: str
+    duration_minutes: int
+    location: str
+    capacity: int | None
+    host_zoom_user_id: str | None
+    host_email: str | None
+    registration_enabled: bool
+    zoom_confirmation_email: bool
+    day_mode: DayMode
+    slot_duration_minutes: int | None
+    status: EventStatus
+    version: int
+    requires_attendee_names: bool = Field(
+        description="E5: orders must give first name, last name and email per attendee"
+    )
+    warnings: list[str]
+    sessions: list[SessionView]
+    links: list[LinkView]
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventSummary(BaseModel):
+    id: uuid.UUID
+    kind: ZoomKind
+    topic: str
+    start: datetime
+    timezone: str
+    duration_minutes: int
+    status: EventStatus
+    connection_id: uuid.UUID
+
+
+class PreviewItem(BaseModel):
+    """E3: exactly the body the worker will send to create one meeting or webinar."""
+
+    link_id: uuid.UUID | None
+    session_id: uuid.UUID | None
+    operation: str = Field(description="Zoom operationId: meetingCreate or webinarCreate")
+    created: bool = Field(description="already created on Zoom (then updates are PATCHes)")
+    body: dict[str, object]
+
+
+class EventPreview(BaseModel):
+    event_id: uuid.UUID | None
+    items: list[PreviewItem]

@@ -1,0 +1,215 @@
+"""REST API for orders, attendees, tickets and CSV (O1–O9), under `/api/v1`.
+
+POSTs that create orders (and the CSV bulk import) honour `Idempotency-Key`: a retry with the
+same key and body gets the first answer again; see `zoombridge.orders.idempotency`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from zoombridge.accounts.models import ApiToken
+from zoombridge.errors import FieldProblem, InvalidInput
+from zoombridge.orders import idempotency, service
+from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
+from zoombridge.orders.ics import ticket_ics
+from zoombridge.orders.schemas import (
+    ImportResult,
+    OrderCreate,
+    OrderOut,
+    OrderStatusUpdate,
+    TicketOut,
+)
+from zoombridge.orders.tickets import find_attendee
+from zoombridge.web.deps import SessionDep, TokenDep
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Retry safely: the same key with the same body gets the first answer again.",
+    ),
+]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+async def _answer_once(
+    session: SessionDep,
+    token: ApiToken,
+    key: str | None,
+    request_hash: str,
+    work: Callable[[], Awaitable[tuple[int, Any]]],
+) -> JSONResponse:
+    """Run `work` (status, JSON body), or replay the stored answer for this key."""
+    if key is None:
+        status, body = await work()
+        return JSONResponse(body, status_code=status)
+    claimed = await idempotency.claim(session, token.id, key, request_hash)
+    if isinstance(claimed, idempotency.StoredAnswer):
+        return JSONResponse(
+            claimed.body, status_code=claimed.status, headers={REPLAYED_HEADER: "true"}
+        )
+    status, body = await work()
+    await idempotency.store(session, claimed, status, body)
+    return JSONResponse(body, status_code=status)
+
+
+@router.post(
+    "/events/{event_id}/orders",
+    status_code=201,
+    response_model=OrderOut,
+    summary="Create an order (only `completed` registers its attendees on Zoom)",
+)
+async def create_order(
+    event_id: uuid.UUID,
+    data: OrderCreate,
+    request: Request,
+    session: SessionDep,
+    token: TokenDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    # The parsed body, not its bytes: a retry that formats the same JSON differently matches.
+    request_hash = idempotency.fingerprint(
+        "POST", request.url.path, data.model_dump_json().encode()
+    )
+
+    async def work() -> tuple[int, Any]:
+        order = await service.create_order(session, event_id, data)
+        view = await service.get_order_view(session, order.id)
+        return 201, view.model_dump(mode="json")
+
+    return await _answer_once(session, token, idempotency_key, request_hash, work)
+
+
+@router.get("/events/{event_id}/orders", response_model=list[OrderOut])
+async def list_orders(event_id: uuid.UUID, session: SessionDep, _: TokenDep) -> list[OrderOut]:
+    return await service.list_orders(session, event_id)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+async def get_order(order_id: uuid.UUID, session: SessionDep, _: TokenDep) -> OrderOut:
+    return await service.get_order_view(session, order_id)
+
+
+@router.patch(
+    "/orders/{order_id}",
+    response_model=OrderOut,
+    summary="Change an order's status (completed registers; cancelled/refunded cancel)",
+)
+async def update_order(
+    order_id: uuid.UUID, data: OrderStatusUpdate, session: SessionDep, _: TokenDep
+) -> OrderOut:
+    await service.set_order_status(session, order_id, data.status)
+    return await service.get_order_view(session, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/attendees/{attendee_id}/cancel",
+    response_model=OrderOut,
+    summary="Cancel one attendee alone (their Zoom registrations are cancelled)",
+)
+async def cancel_attendee(
+    order_id: uuid.UUID, attendee_id: uuid.UUID, session: SessionDep, _: TokenDep
+) -> OrderOut:
+    await service.cancel_attendee(session, attendee_id, order_id)
+    return await service.get_order_view(session, order_id)
+
+
+@router.get(
+    "/attendees/{attendee}/ticket",
+    response_model=TicketOut,
+    summary="The ticket (by attendee id or ticket code): meeting details and own join link",
+)
+async def get_ticket(attendee: str, session: SessionDep, _: TokenDep) -> TicketOut:
+    found = await find_attendee(session, attendee)
+    return await service.ticket_view(session, found.id)
+
+
+@router.get(
+    "/attendees/{attendee}/ticket.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+    summary="The ticket as an iCalendar file with reminders 1 week, 1 day and 1 hour before",
+)
+async def get_ticket_ics(attendee: str, session: SessionDep, _: TokenDep) -> Response:
+    found = await find_attendee(session, attendee)
+    return Response(
+        await ticket_ics(session, found.id),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="ticket-{found.ticket_code}.ics"'},
+    )
+
+
+@router.get(
+    "/events/{event_id}/attendees.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Export attendees as CSV",
+)
+async def export_attendees(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    include_unpaid: Annotated[
+        bool, Query(description="also attendees of pending, processing and on-hold orders")
+    ] = False,
+    include_billing: Annotated[
+        bool, Query(description="add paid, customer and billing_* columns")
+    ] = False,
+) -> Response:
+    text = await export_attendees_csv(
+        session, event_id, include_unpaid=include_unpaid, include_billing=include_billing
+    )
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="attendees-{event_id}.csv"'},
+    )
+
+
+@router.post(
+    "/events/{event_id}/attendees.csv",
+    response_model=ImportResult,
+    summary="Bulk registration: a CSV of attendees becomes one completed order",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "email,first_name,last_name\nada@example.com,Ada,Lovelace\n",
+                }
+            },
+        }
+    },
+)
+async def import_attendees(
+    event_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    token: TokenDep,
+    reference: Annotated[
+        str | None, Query(max_length=100, description="order reference for the upload")
+    ] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        message = "The file must be UTF-8 text (save the spreadsheet as 'CSV UTF-8')."
+        raise InvalidInput(message, field_errors=[FieldProblem("file", message)]) from None
+    request_hash = idempotency.fingerprint("POST", str(request.url.path) + f"?{reference}", raw)
+
+    async def work() -> tuple[int, Any]:
+        result = await import_attendees_csv(session, event_id, text, reference=reference)
+        return 200, result.model_dump(mode="json")
+
+    return await _answer_once(session, token, idempotency_key, request_hash, work)

@@ -1,0 +1,340 @@
+"""Orders and attendees (O1–O4, O9): the business rules. Functions take a session and never
+commit; they write desired state (registrations) and never call Zoom.
+
+The web UI calls these directly: `create_order`, `set_order_status`, `cancel_attendee`,
+`get_order_view`, `list_orders`, `ticket_view`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zoombridge.db.base import utc_now
+from zoombridge.errors import CapacityExceeded, Conflict, FieldProblem, InvalidInput, NotFoundError
+from zoombridge.events.models import Event, EventStatus, LinkWant, MeetingLink, ZoomKind
+from zoombridge.orders.desired import refresh_registrations, wanted_attendees
+from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
+from zoombridge.orders.schemas import (
+    AttendeeIn,
+    AttendeeOut,
+    OrderCreate,
+    OrderOut,
+    RegistrationOut,
+    TicketOut,
+)
+from zoombridge.orders.tickets import REGISTRATION_OFF_WARNING, link_label
+from zoombridge.orders.tickets import ticket_view as _ticket_view
+
+# Zoom allows at most 4,999 registrants on a meeting (FACTS: single add).
+ZOOM_MEETING_REGISTRANT_LIMIT = 4_999
+TICKET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+TICKET_CODE_LENGTH = 12
+
+
+# --- events, links, warnings -------------------------------------------------------------
+
+
+async def get_event(session: AsyncSession, event_id: uuid.UUID, *, lock: bool = False) -> Event:
+    """The event, optionally locked until the transaction ends (capacity, unique reference).
+
+    On PostgreSQL the lock is `SELECT … FOR UPDATE`, so two orders completing at once are counted
+    one after the other; SQLite serialises writers anyway (and ignores FOR UPDATE).
+    """
+    query = select(Event).where(Event.id == event_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    event = await session.scalar(query)
+    if event is None:
+        raise NotFoundError(f"There is no event with id {event_id}.")
+    return event
+
+
+async def present_links(session: AsyncSession, event_id: uuid.UUID) -> list[MeetingLink]:
+    """The event's Zoom meetings (the ones attendees are registered on), oldest first."""
+    return list(
+        await session.scalars(
+            select(MeetingLink)
+            .where(MeetingLink.event_id == event_id, MeetingLink.want == LinkWant.PRESENT)
+            .order_by(MeetingLink.created_at, MeetingLink.id)
+        )
+    )
+
+
+def registration_warnings(event: Event) -> list[str]:
+    """O9: what an order or event answer should warn about."""
+    return [] if event.registration_enabled else [REGISTRATION_OFF_WARNING]
+
+
+# --- capacity (O4) -------------------------------------------------------------------------
+
+
+def seat_limit(event: Event, links: Sequence[MeetingLink]) -> tuple[int | None, str]:
+    """The number of distinct people the event can take, and what sets that number."""
+    limits: list[tuple[int, str]] = []
+    if event.capacity is not None:
+        limits.append((event.capacity, f"the event's capacity of {event.capacity:,}"))
+    # Zoom's registrant limit applies only when attendees are registered on Zoom. For webinars
+    # it is the account's webinar add-on size (100 … 10,000), which the connection does not
+    # record yet: until it does, Zoom itself refuses a full webinar (error 3043) and the worker
+    # shows that on the registration.
+    if links and event.registration_enabled and event.kind is ZoomKind.MEETING:
+        limits.append(
+            (
+                ZOOM_MEETING_REGISTRANT_LIMIT,
+                f"Zoom's limit of {ZOOM_MEETING_REGISTRANT_LIMIT:,} registrants per meeting",
+            )
+        )
+    if not limits:
+        return None, "unlimited"
+    return min(limits)
+
+
+async def check_capacity(
+    session: AsyncSession, event: Event, links: Sequence[MeetingLink], emails: set[str]
+) -> None:
+    """Refuse (409 capacity_exceeded) when registering `emails` would oversell the event.
+
+    Counts distinct people: an email already holding a seat takes no other. The caller holds
+    the event lock, so the count cannot change until its transaction ends.
+    """
+    limit, reason = seat_limit(event, links)
+    if limit is None or not emails:
+        return
+    taken = set(await wanted_attendees(session, event.id))
+    needed = len(emails - taken)
+    left = max(limit - len(taken), 0)
+    if needed > left:
+        raise CapacityExceeded(
+            f"Not enough seats: {_seats(left)} left (limited by {reason}) and this needs "
+            f"{_seats(needed)}. Nothing was stored."
+        )
+
+
+def _seats(count: int) -> str:
+    return f"{count:,} seat" + ("" if count == 1 else "s")
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def new_ticket_code() -> str:
+    return "".join(secrets.choice(TICKET_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+
+
+def _active_emails(attendees: Iterable[Attendee]) -> set[str]:
+    return {a.email for a in attendees if a.cancelled_at is None}
+
+
+def _check_names(attendees: Sequence[AttendeeIn], links: Sequence[MeetingLink]) -> None:
+    """E5: Zoom registration needs first and last name, so a Zoom-linked event requires them."""
+    if not links:
+        return
+    problems: list[FieldProblem] = []
+    for index, attendee in enumerate(attendees):
+        for field, value in (
+            ("first_name", attendee.first_name),
+            ("last_name", attendee.last_name),
+        ):
+            if not value:
+                problems.append(
+                    FieldProblem(
+                        f"attendees[{index}].{field}",
+                        f"{field.replace('_', ' ').capitalize()} is required: this event is on "
+                        "Zoom, which registers attendees by first name, last name and email.",
+                    )
+                )
+    if problems:
+        raise InvalidInput(
+            "Some attendees lack names that Zoom registration needs.", field_errors=problems
+        )
+
+
+async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCreate) -> Order:
+    """A new order with its attendees; a completed one registers them (after the capacity check)."""
+    event = await get_event(session, event_id, lock=True)
+    if event.status is EventStatus.CANCELLED:
+        raise Conflict("This event is cancelled; it takes no new orders.")
+    links = await present_links(session, event_id)
+    _check_names(data.attendees, links)
+    if data.reference is not None:
+        duplicate = await session.scalar(
+            select(Order.id).where(Order.event_id == event_id, Order.reference == data.reference)
+        )
+        if duplicate is not None:
+            raise InvalidInput(
+                f"The event already has an order with reference {data.reference!r}.",
+                field_errors=[
+                    FieldProblem("reference", "An order with this reference already exists.")
+                ],
+            )
+    emails = {a.email for a in data.attendees}
+    if data.status is OrderStatus.COMPLETED:
+        await check_capacity(session, event, links, emails)
+    order = Order(
+        event_id=event_id,
+        reference=data.reference,
+        status=data.status,
+        customer_email=data.customer.email if data.customer else None,
+        customer_name=data.customer.name if data.customer else None,
+        paid=data.paid,
+        billing=data.billing,
+        attendees=[
+            Attendee(
+                event_id=event_id,
+                email=a.email,
+                first_name=a.first_name,
+                last_name=a.last_name,
+                ticket_code=new_ticket_code(),
+            )
+            for a in data.attendees
+        ],
+    )
+    session.add(order)
+    await session.flush()
+    if order.status is OrderStatus.COMPLETED:
+        await refresh_registrations(session, event_id, emails)
+    return order
+
+
+async def get_order(session: AsyncSession, order_id: uuid.UUID) -> Order:
+    order = await session.get(Order, order_id)
+    if order is None:
+        raise NotFoundError(f"There is no order with id {order_id}.")
+    return order
+
+
+async def set_order_status(
+    session: AsyncSession, order_id: uuid.UUID, status: OrderStatus
+) -> Order:
+    """O1/O3: move an order to `status`. Completing registers its attendees (capacity checked);
+    leaving completed (cancelled, refunded, back to on-hold …) cancels their registrations,
+    unless another completed order holds the same email."""
+    order = await get_order(session, order_id)
+    event = await get_event(session, order.event_id, lock=True)
+    # Read again under the lock: a concurrent request may have changed it meanwhile.
+    await session.refresh(order)
+    if order.status is status:
+        return order
+    emails = _active_emails(order.attendees)
+    if status is OrderStatus.COMPLETED:
+        if event.status is EventStatus.CANCELLED:
+            raise Conflict("This event is cancelled; its orders can no longer be completed.")
+        await check_capacity(session, event, await present_links(session, event.id), emails)
+    was_completed = order.status is OrderStatus.COMPLETED
+    order.status = status
+    await session.flush()
+    if was_completed or status is OrderStatus.COMPLETED:
+        await refresh_registrations(session, event.id, emails)
+    return order
+
+
+async def cancel_attendee(
+    session: AsyncSession, attendee_id: uuid.UUID, order_id: uuid.UUID | None = None
+) -> Attendee:
+    """O3: cancel one attendee (one ticket) alone; the rest of the order stays as it is.
+
+    Their registrations are cancelled unless another active ticket of the event has the email.
+    Cancelling twice is harmless.
+    """
+    attendee = await session.get(Attendee, attendee_id)
+    if attendee is None or (order_id is not None and attendee.order_id != order_id):
+        raise NotFoundError(f"There is no attendee with id {attendee_id} on this order.")
+    if attendee.cancelled_at is None:
+        await get_event(session, attendee.event_id, lock=True)
+        attendee.cancelled_at = utc_now()
+        await session.flush()
+        await refresh_registrations(session, attendee.event_id, {attendee.email})
+    return attendee
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+async def _order_views(
+    session: AsyncSession, event: Event, orders: Sequence[Order]
+) -> list[OrderOut]:
+    links = await present_links(session, event.id)
+    labels = {link.id: link_label(event, link) for link in links}
+    meeting_ids = {link.id: link.zoom_meeting_id for link in links}
+    emails = {a.email for order in orders for a in order.attendees}
+    registrations: dict[str, list[RegistrationOut]] = {}
+    if links and emails:
+        query = select(Registration).where(Registration.link_id.in_(list(labels)))
+        if len(emails) <= 500:
+            query = query.where(Registration.email.in_(list(emails)))
+        order_of_link = {link.id: index for index, link in enumerate(links)}
+        rows = sorted(await session.scalars(query), key=lambda r: order_of_link[r.link_id])
+        for r in rows:
+            registrations.setdefault(r.email, []).append(
+                RegistrationOut(
+                    link_id=r.link_id,
+                    label=labels[r.link_id],
+                    zoom_meeting_id=meeting_ids[r.link_id],
+                    want=r.want,
+                    state=r.state,
+                    join_url=r.join_url,
+                    last_error=r.last_error,
+                    not_before=r.not_before,
+                )
+            )
+    warnings = registration_warnings(event)
+    return [
+        OrderOut(
+            id=order.id,
+            event_id=order.event_id,
+            reference=order.reference,
+            status=order.status,
+            customer_email=order.customer_email,
+            customer_name=order.customer_name,
+            paid=order.paid,
+            billing=order.billing,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            attendees=[
+                AttendeeOut(
+                    id=a.id,
+                    email=a.email,
+                    first_name=a.first_name,
+                    last_name=a.last_name,
+                    ticket_code=a.ticket_code,
+                    cancelled_at=a.cancelled_at,
+                    registrations=registrations.get(a.email, []),
+                )
+                for a in sorted(order.attendees, key=lambda a: (a.created_at, str(a.id)))
+            ],
+            warnings=warnings,
+        )
+        for order in orders
+    ]
+
+
+async def get_order_view(session: AsyncSession, order_id: uuid.UUID) -> OrderOut:
+    """The order with its attendees and each attendee's registration per Zoom meeting."""
+    order = await get_order(session, order_id)
+    await session.refresh(order)
+    event = await get_event(session, order.event_id)
+    return (await _order_views(session, event, [order]))[0]
+
+
+async def list_orders(session: AsyncSession, event_id: uuid.UUID) -> list[OrderOut]:
+    """The event's orders, newest first, with attendees and registrations."""
+    event = await get_event(session, event_id)
+    orders = list(
+        await session.scalars(
+            select(Order)
+            .where(Order.event_id == event_id)
+            .order_by(Order.created_at.desc(), Order.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    return await _order_views(session, event, orders)
+
+
+async def ticket_view(session: AsyncSession, attendee_id: uuid.UUID) -> TicketOut:
+    """O6: the attendee's ticket (see `zoombridge.orders.tickets`)."""
+    return await _ticket_view(session, attendee_id)

@@ -1,0 +1,115 @@
+"""`POST /webhooks/zoom/{connection_id}`: Zoom's webhook deliveries for one connection.
+
+No API token: Zoom's signature (HMAC of the body with the connection's webhook secret token,
+and a fresh timestamp) is the authentication. The route makes no Zoom call and one small
+insert, then answers 200 at once (Zoom wants an answer within 3 s); the worker applies events.
+Nothing is stored for a refused delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from zoombridge.connections.models import ZoomConnection
+from zoombridge.sync.models import InboundWebhook
+from zoombridge.sync.webhooks import dedupe_key
+from zoombridge.web.deps import SessionDep
+from zoombridge.zoom.webhooks import (
+    WebhookVerificationError,
+    url_validation_response,
+    verify_signature,
+)
+
+router = APIRouter(tags=["webhooks"])
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, "The webhook body is larger than 1 MiB.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, "The webhook body is larger than 1 MiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/webhooks/zoom/{connection_id}",
+    summary="Receive a Zoom webhook event (signed by Zoom; no API token)",
+    responses={
+        200: {"description": "Stored (or a duplicate), or the URL-validation answer."},
+        400: {"description": "Not a JSON webhook event."},
+        401: {"description": "Missing, wrong or stale signature."},
+        404: {"description": "No such connection, or it has no webhook secret token."},
+        413: {"description": "Body over 1 MiB."},
+    },
+)
+async def receive_zoom_webhook(
+    connection_id: str, request: Request, session: SessionDep
+) -> JSONResponse:
+    body = await _read_body(request)
+    try:
+        cid = uuid.UUID(connection_id)
+    except ValueError:
+        raise HTTPException(404, "No Zoom connection has this id.") from None
+    connection = await session.get(ZoomConnection, cid)
+    if connection is None:
+        raise HTTPException(404, "No Zoom connection has this id.")
+    if connection.webhook_secret_token is None:
+        raise HTTPException(
+            404,
+            "This Zoom connection has no webhook secret token: add the one shown for the "
+            "app's event subscription in the Zoom App Marketplace.",
+        )
+    secret = connection.webhook_secret_token.get_secret_value()
+    try:
+        verify_signature(secret, dict(request.headers), body)
+    except WebhookVerificationError as exc:
+        raise HTTPException(401, str(exc)) from None
+    try:
+        event: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "The body is not JSON.") from None
+    if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+        raise HTTPException(400, "The body is not a Zoom webhook event (no `event`).")
+    payload = event.get("payload")
+    if event["event"] == "endpoint.url_validation":
+        plain = payload.get("plainToken") if isinstance(payload, dict) else None
+        if not isinstance(plain, str) or not plain:
+            raise HTTPException(400, "URL validation without a plainToken.")
+        return JSONResponse(url_validation_response(secret, plain))
+    try:
+        event_ts = int(event.get("event_ts") or 0)
+    except (TypeError, ValueError):
+        raise HTTPException(400, "event_ts is not a number.") from None
+    key = dedupe_key(event)
+    known = await session.scalar(select(InboundWebhook.id).where(InboundWebhook.dedupe_key == key))
+    if known is not None:
+        return JSONResponse({"status": "duplicate"})
+    try:
+        async with session.begin_nested():
+            session.add(
+                InboundWebhook(
+                    connection_id=cid,
+                    event=event["event"][:100],
+                    event_ts=event_ts,
+                    dedupe_key=key,
+                    payload=event,
+                )
+            )
+    except IntegrityError:  # the same delivery arriving twice at once
+        return JSONResponse({"status": "duplicate"})
+    return JSONResponse({"status": "stored"})

@@ -1,0 +1,96 @@
+"""`zoombridge worker`: run the sync engine (several may run at once on PostgreSQL)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="run the sync engine that makes Zoom agree with the database",
+        description="Claim due work (meetings, registrations, connection checks, webhook "
+        "events) and carry it out on Zoom. Stop with Ctrl-C or SIGTERM.",
+    )
+    parser.add_argument("--once", action="store_true", help="one pass, then exit")
+    parser.add_argument("--id", dest="worker_id", help="this worker's name in leases and logs")
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        help="seconds to wait when there is nothing to do (default 1)",
+    )
+    parser.add_argument(
+        "--drift-check-minutes",
+        type=float,
+        default=15.0,
+        help="how often each synced meeting is compared with Zoom (default 15)",
+    )
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=60.0,
+        help="how long a claim lasts before another worker may take the row over (default 60)",
+    )
+    parser.add_argument(
+        "--retry-base-seconds",
+        type=float,
+        default=5.0,
+        help="first wait before retrying a failed Zoom call; doubles per attempt (default 5)",
+    )
+    parser.add_argument(
+        "--retry-max-seconds",
+        type=float,
+        default=600.0,
+        help="longest wait between retries (default 600)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoombridge.settings import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return asyncio.run(_main(args))
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from zoombridge.db.engine import create_engine_from_settings
+    from zoombridge.db.session import create_sessionmaker
+    from zoombridge.settings import get_settings
+    from zoombridge.sync.backoff import Backoff
+    from zoombridge.sync.worker import Worker
+
+    settings = get_settings()
+    engine = create_engine_from_settings(settings)
+    worker = Worker(
+        create_sessionmaker(engine),
+        settings,
+        worker_id=args.worker_id,
+        poll_interval=args.poll_interval,
+        drift_check_every=timedelta(minutes=args.drift_check_minutes),
+        lease=timedelta(seconds=args.lease_seconds),
+        backoff=Backoff(base=args.retry_base_seconds, cap=args.retry_max_seconds),
+    )
+    try:
+        if args.once:
+            done = await worker.run_once()
+            await worker.aclose()
+            print(f"worker {worker.worker_id}: {done} item(s) processed")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run_forever(stop)
+        return 0
+    finally:
+        await engine.dispose()
