@@ -112,3 +112,21 @@ async def test_null_for_a_required_field_is_a_field_error(api: ApiHarness) -> No
         response = await api.http.patch(f"{BASE}/{event['id']}", json={field: None})
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"].startswith(field)
+
+
+async def test_switching_registration_back_on_registers_the_buyers(api: ApiHarness) -> None:
+    connection = await create_connection(api.http)
+    event = (
+        await api.http.post(BASE, json=event_body(connection["id"], registration_enabled=False))
+    ).json()
+    await completed_order(api, event["id"], "a@example.com")
+    assert await registrations(api) == []  # Zoom refuses registrants while registration is off
+
+    response = await api.http.patch(f"{BASE}/{event['id']}", json={"registration_enabled": True})
+    assert response.status_code == 200, response.text
+    [row] = await registrations(api)
+    assert (row.email, row.want, row.state) == (
+        "a@example.com",
+        RegistrationWant.REGISTERED,
+        RegistrationState.PENDING,
+    )

@@ -834,6 +834,7 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, data: EventUp
     if event.status is EventStatus.CANCELLED:
         raise Conflict("The event is cancelled (deleted); it can no longer be changed.")
     links = await _links(session, event.id)
+    registration_was_enabled = event.registration_enabled
     merged = _as_create(event, links, data)
     starts = [day.start for day in merged.days] + [slot.start for slot in merged.slots]
     sessions_first = min(starts, default=None)
@@ -886,7 +887,9 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, data: EventUp
         event.version += 1  # a day or slot was dropped: calendars must see it
     links_changed = _reconcile_links(session, event, links, targets, removed)
     await session.flush()
-    if links_changed:
+    registration_switched = event.registration_enabled != registration_was_enabled
+    if links_changed or registration_switched:
+        # Registration switched back on: the buyers so far must now be registered (O9).
         await refresh_registrations(session, event.id)
     return event
 
