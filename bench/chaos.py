@@ -31,16 +31,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
+from _setup import add_simulated_webinar
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink, ZoomKind
+from zoombridge.events.models import LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
 from zoombridge.settings import Settings
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
@@ -104,37 +103,13 @@ async def _seed(
     maker: async_sessionmaker[AsyncSession], sim: SimulatorServer, attendees: int, orders: int
 ) -> tuple[MeetingLink, list[list[str]]]:
     async with maker() as session:
-        connection = ZoomConnection(
+        _, link = await add_simulated_webinar(
+            session,
+            sim,
             name="Chaos",
-            account_id=sim.config.account_id,
-            client_id=sim.config.client_id,
-            client_secret=SecretStr(sim.config.client_secret),
-            plan=ZoomPlan(sim.config.plan),
-            webinar_addon=True,
-            api_url=sim.api_url,
-            oauth_url=sim.oauth_url,
-        )
-        session.add(connection)
-        await session.flush()
-        event = Event(
-            connection_id=connection.id,
-            kind=ZoomKind.WEBINAR,
-            topic="Chaos webinar",
-            start_at=datetime(2031, 5, 5, 12, 0, tzinfo=UTC),
-            timezone="UTC",
+            start=datetime(2031, 5, 5, 12, 0, tzinfo=UTC),
             duration_minutes=90,
         )
-        session.add(event)
-        await session.flush()
-        link = MeetingLink(
-            event_id=event.id,
-            connection_id=connection.id,
-            kind=ZoomKind.WEBINAR,
-            mode=LinkMode.CREATED,
-            desired_version=1,
-        )
-        session.add(link)
-        await session.flush()
         per_order = [
             [f"o{o}-a{i}@example.com" for i in range(o, attendees, orders)] for o in range(orders)
         ]

@@ -23,16 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from _setup import add_simulated_webinar
 from zoombridge.accounts.service import create_api_token
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.events.models import Event, LinkMode, MeetingLink, ZoomKind
 from zoombridge.orders.models import Registration, RegistrationState
 from zoombridge.settings import Settings
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
@@ -63,36 +61,12 @@ async def measure(zoom_latency_s: float, orders: int, workdir: Path) -> Run:
     settings = Settings(data_dir=workdir)
     with SimulatorServer(config) as sim:
         async with maker() as session:
-            connection = ZoomConnection(
+            event, _ = await add_simulated_webinar(
+                session,
+                sim,
                 name="Latency",
-                account_id=config.account_id,
-                client_id=config.client_id,
-                client_secret=SecretStr(config.client_secret),
-                plan=ZoomPlan.PRO,
-                webinar_addon=True,
-                api_url=sim.api_url,
-                oauth_url=sim.oauth_url,
-            )
-            session.add(connection)
-            await session.flush()
-            event = Event(
-                connection_id=connection.id,
-                kind=ZoomKind.WEBINAR,
-                topic="Latency webinar",
-                start_at=datetime(2031, 6, 1, 12, 0, tzinfo=UTC),
-                timezone="UTC",
+                start=datetime(2031, 6, 1, 12, 0, tzinfo=UTC),
                 duration_minutes=60,
-            )
-            session.add(event)
-            await session.flush()
-            session.add(
-                MeetingLink(
-                    event_id=event.id,
-                    connection_id=connection.id,
-                    kind=ZoomKind.WEBINAR,
-                    mode=LinkMode.CREATED,
-                    desired_version=event.version,
-                )
             )
             token, _ = await create_api_token(session, "bench")
             await session.commit()

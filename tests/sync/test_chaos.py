@@ -14,6 +14,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "chaos.py"
 
 
 def _harness() -> ModuleType:
+    # The bench imports its sibling `_setup` the way it does when run as a script.
+    if str(BENCH.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH.parent))
     spec = importlib.util.spec_from_file_location("zoombridge_bench_chaos", BENCH)
     assert spec is not None
     assert spec.loader is not None

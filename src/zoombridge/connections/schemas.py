@@ -184,7 +184,7 @@ class PickerUpdate(BaseModel):
 
 
 class ZoomHostRead(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: uuid.UUID
     zoom_user_id: str
@@ -198,17 +198,7 @@ class ZoomHostRead(BaseModel):
 
     @classmethod
     def from_model(cls, host: ZoomHost) -> ZoomHostRead:
-        return cls(
-            id=host.id,
-            zoom_user_id=host.zoom_user_id,
-            email=host.email,
-            first_name=host.first_name,
-            last_name=host.last_name,
-            user_type=host.user_type,
-            status=host.status,
-            shown_in_pickers=host.shown_in_pickers,
-            fetched_at=host.fetched_at,
-        )
+        return cls.model_validate(host)
 
 
 class MeetingChoiceRead(BaseModel):
