@@ -57,6 +57,9 @@ class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     # C3: "owner" = pickers show the credential owner's meetings; "selected" = those of the
     # hosts marked shown_in_pickers.
     picker_hosts: Mapped[str] = mapped_column(String(16), default="owner")
+    # B4: bookings' meetings get a random 8-digit passcode unless switched off here (or on the
+    # service).
+    booking_passcodes: Mapped[bool] = mapped_column(Boolean(), default=True)
 
     @validates("client_secret", "webhook_secret_token")
     def _wrap_secret(self, _key: str, value: SecretStr | str | None) -> SecretStr | None:

@@ -17,6 +17,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "zoombridge.events.models",
     "zoombridge.orders.models",
     "zoombridge.sync.models",
+    "zoombridge.bookings.models",
+    "zoombridge.notifications.models",
 )
 
 

@@ -106,6 +106,9 @@ class Event(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     host_email: Mapped[str | None] = mapped_column(String(255))
     registration_enabled: Mapped[bool] = mapped_column(Boolean(), default=True)  # O9
     zoom_confirmation_email: Mapped[bool] = mapped_column(Boolean(), default=False)  # O5
+    ticket_emails: Mapped[bool] = mapped_column(Boolean(), default=True)  # O6: tickets by email
+    # L4: "1w", "4d", "3d", "2d", "1d", "1h" before each start, emailed to the attendees.
+    reminder_offsets: Mapped[list[str]] = mapped_column(JSON(), default=list)
     day_mode: Mapped[DayMode] = mapped_column(text_enum(DayMode, 16), default=DayMode.SINGLE)
     slot_duration_minutes: Mapped[int | None] = mapped_column(Integer())  # E8 default
     status: Mapped[EventStatus] = mapped_column(

@@ -27,6 +27,8 @@ class Concerns:
     attendee_id: uuid.UUID | None = None
     registration_id: uuid.UUID | None = None
     link_id: uuid.UUID | None = None
+    booking_id: uuid.UUID | None = None
+    email_id: uuid.UUID | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -61,6 +63,8 @@ def record(
         attendee_id=concerns.attendee_id,
         registration_id=concerns.registration_id,
         link_id=concerns.link_id,
+        booking_id=concerns.booking_id,
+        email_id=concerns.email_id,
         operation=(error.operation_id if error is not None and error.operation_id else operation)[
             :64
         ],

@@ -44,6 +44,8 @@ class AuditEntry(UUIDPrimaryKeyMixin, Base):
     attendee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     registration_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     link_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
+    email_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     operation: Mapped[str] = mapped_column(String(64), doc="Zoom operationId, or a worker step")
     outcome: Mapped[Outcome] = mapped_column(text_enum(Outcome, 16))
     http_status: Mapped[int | None] = mapped_column(Integer())

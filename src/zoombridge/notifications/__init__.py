@@ -1,0 +1,1 @@
+"""Emails (booking notifications, event tickets, reminders) sent by the worker through SMTP."""
