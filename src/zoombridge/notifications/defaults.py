@@ -49,8 +49,8 @@ _CUSTOMER_JOIN = (
 )
 _STAFF_JOIN = (
     "Start the meeting as host: {zoom_meeting_url_host}\n"
-    "(This start link is fresh when this email is sent; it expires after two hours. The "
-    "zoombridge booking page always has the current one.)\n"
+    "(Fetched from Zoom as this email was sent; Zoom lets it work for two hours. Later, "
+    "start the meeting from your Zoom account or app.)\n"
     "Customer's join link: {zoom_meeting_url}\nPasscode: {zoom_meeting_password}\n"
 )
 _BOOKING_LINES = (

@@ -1,7 +1,8 @@
 """`Worker`: the loop that makes Zoom agree with the database.
 
 Each pass: connection requests (test access, fetch hosts), stored webhook events, meeting
-links, registrations, then the periodic drift check. Work is claimed with leases
+links, registrations, bookings' meetings, due reminders, the outbox (emails), then the periodic
+drift check. Work is claimed with leases
 (sync.claims), every Zoom call happens outside any database transaction, and each outcome is
 committed at once, so a killed worker loses at most the calls in flight — which the next
 holder of the lease repeats (Zoom keeps one registrant per email, so that is harmless).
@@ -23,9 +24,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zoombridge.events.models import MeetingLink
+from zoombridge.notifications.firing import fire_due_reminders
+from zoombridge.notifications.sender import send_due_emails
 from zoombridge.orders.models import Registration
 from zoombridge.settings import Settings
 from zoombridge.sync.backoff import Backoff
+from zoombridge.sync.bookings import sync_bookings
 from zoombridge.sync.claims import release_ids
 from zoombridge.sync.clients import WORKER_RETRY, ClientPool
 from zoombridge.sync.connections import run_connection_requests
@@ -101,6 +105,9 @@ class Worker:
         done += await apply_pending(ctx)
         done += await self._links()
         done += await self._registrations()
+        done += await sync_bookings(ctx)
+        done += await fire_due_reminders(ctx)
+        done += await send_due_emails(ctx)
         done += await check_drift(ctx, self.drift_check_every)
         return done
 
