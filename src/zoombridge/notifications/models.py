@@ -17,9 +17,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from zoombridge.db.base import (
@@ -107,6 +108,9 @@ class OutboundEmail(UUIDPrimaryKeyMixin, TimestampMixin, WorkMixin, Base):
     reminder_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     # Sent only once the booking's meeting reflects this booking version (null: no wait).
     wait_for_version: Mapped[int | None] = mapped_column(Integer())
+    # Values fixed when enqueued, over those read at send time (e.g. the previous employee's
+    # name in the "no longer yours" email of a reassignment).
+    context: Mapped[dict[str, Any]] = mapped_column(JSON(), default=dict)
     # Exactly-once enqueueing (e.g. "reminder:<id>:<attendee id>"); null = no such guard.
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     # Filled when sent: what left, as it left (the host link is never stored).

@@ -24,6 +24,7 @@ async def enqueue(
     reminder_id: uuid.UUID | None = None,
     wait_for_version: int | None = None,
     dedupe_key: str | None = None,
+    context: dict[str, object] | None = None,
 ) -> OutboundEmail | None:
     """Add one email; None when `dedupe_key` was already used (it is sent once)."""
     kind = BY_KEY[template_key]  # KeyError: a programming error, not input
@@ -45,6 +46,7 @@ async def enqueue(
         reminder_id=reminder_id,
         wait_for_version=wait_for_version,
         dedupe_key=dedupe_key,
+        context=dict(context or {}),
     )
     session.add(email)
     return email

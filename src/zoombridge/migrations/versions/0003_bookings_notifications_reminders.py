@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("attendee_id", sa.Uuid(), nullable=True),
         sa.Column("reminder_id", sa.Uuid(), nullable=True),
         sa.Column("wait_for_version", sa.Integer(), nullable=True),
+        sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("dedupe_key", sa.String(length=160), nullable=True),
         sa.Column("subject", sa.String(length=255), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
