@@ -69,3 +69,27 @@ class InboundWebhook(UUIDPrimaryKeyMixin, Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer(), default=0)
     error: Mapped[str | None] = mapped_column(Text())
+
+
+class RateSlot(Base):
+    """The next free send time of one Zoom account's rate category, shared by every worker
+    process on the database (PostgreSQL scale-out): each call takes the next slot with one
+    atomic UPDATE, so N workers together never exceed the account's per-second limit."""
+
+    __tablename__ = "rate_slots"
+
+    account_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyUsage(Base):
+    """Calls counted against one of Zoom's daily caps (per account or per user), per UTC day,
+    shared by every worker process."""
+
+    __tablename__ = "daily_usage"
+
+    account_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cap_key: Mapped[str] = mapped_column(String(160), primary_key=True, doc="which cap, whose")
+    day: Mapped[str] = mapped_column(String(10), primary_key=True, doc="UTC date, ISO")
+    used: Mapped[int] = mapped_column(Integer(), default=0)

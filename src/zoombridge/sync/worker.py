@@ -1,8 +1,8 @@
 """`Worker`: the loop that makes Zoom agree with the database.
 
 Each pass: connection requests (test access, fetch hosts), stored webhook events, meeting
-links, registrations, bookings' meetings, due reminders, the outbox (emails), then the periodic
-drift check. Work is claimed with leases
+links, registrations, bookings' meetings, due reminders, the outbox (emails), attendance of
+ended meetings, then the periodic drift check. Work is claimed with leases
 (sync.claims), every Zoom call happens outside any database transaction, and each outcome is
 committed at once, so a killed worker loses at most the calls in flight — which the next
 holder of the lease repeats (Zoom keeps one registrant per email, so that is harmless).
@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from zoombridge.attendance.pull import pull_due_attendance
 from zoombridge.events.models import MeetingLink
 from zoombridge.notifications.firing import fire_due_reminders
 from zoombridge.notifications.sender import send_due_emails
@@ -108,6 +109,7 @@ class Worker:
         done += await sync_bookings(ctx)
         done += await fire_due_reminders(ctx)
         done += await send_due_emails(ctx)
+        done += await pull_due_attendance(ctx)
         done += await check_drift(ctx, self.drift_check_every)
         return done
 
