@@ -5,7 +5,10 @@ a background thread. The database is a SQLite file in the data dir, `demo.sqlite
 afresh at every start: the simulated Zoom lives in memory, so yesterday's meetings would not
 exist in today's simulator. Sample data is created once per start: a user with a generated
 password, an API token, a connection to the simulator's account (with a webhook secret, hosts
-fetched), a webinar created on Zoom automatically, and two orders.
+fetched), a webinar created on Zoom automatically, and two orders; a Zoom-enabled service
+"Consultation", an employee mapped (by email) to the simulator's host and a booking tomorrow.
+Emails go to a local SMTP sink whose messages the UI's Mailbox page shows, so the confirmation
+emails can be read without a mail server.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ STOP_TIMEOUT_S = 10.0
 DEMO_WEBHOOK_RETRY_SCALE = 0.01  # 5/20/60 min -> 3/12/36 s
 # Zoom-side edits are also found by polling; every minute in the demo (15 in production).
 DEMO_DRIFT_CHECK = timedelta(minutes=1)
+DEMO_FROM = "demo@zoombridge.invalid"
+DEMO_FROM_NAME = "zoombridge demo"
+DEMO_EMPLOYEE = "Sam Host"
+# The booking waits for the worker to fetch the simulator's users (the employee's Zoom user).
+HOSTS_FETCH_TIMEOUT_S = 20.0
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -57,6 +65,8 @@ class SampleData:
     connection_id: str
     webhook_secret: str
     event_id: str
+    employee_id: str = ""
+    service_id: str = ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +117,7 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     from zoombridge.db.engine import create_engine
     from zoombridge.db.migrate import upgrade_async
     from zoombridge.db.session import create_sessionmaker
+    from zoombridge.notifications.sink import MailSink
     from zoombridge.settings import get_settings
     from zoombridge.simulator import SimulatorConfig, SimulatorServer
     from zoombridge.sync.worker import Worker
@@ -136,16 +147,27 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
         app_socket.close()
         raise DemoError(f"the Zoom simulator did not start: {exc}") from None
 
+    # A real SMTP server on loopback catches every email; the UI's Mailbox page shows them.
+    sink = MailSink()
+    try:
+        sink.start()
+    except (OSError, RuntimeError) as exc:
+        app_socket.close()
+        simulator.stop()
+        raise DemoError(f"the local mail sink did not start: {exc}") from None
+
     engine = create_engine(settings.effective_database_url, secret_box=load_secret_box(settings))
     stop = asyncio.Event()
     try:
         await upgrade_async(engine)
         sessionmaker = create_sessionmaker(engine)
-        sample = await create_sample_data(sessionmaker, simulator)
+        sample = await create_sample_data(sessionmaker, simulator, sink)
+        app = create_app(settings, sessionmaker=sessionmaker)
+        app.state.mail_sink = sink
 
         server = _server_without_signal_handling(
             uvicorn.Config(
-                create_app(settings, sessionmaker=sessionmaker),
+                app,
                 log_level="warning",
                 access_log=False,
                 lifespan="on",
@@ -162,7 +184,8 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
             worker = Worker(sessionmaker, settings, drift_check_every=DEMO_DRIFT_CHECK)
             worker_task = asyncio.create_task(worker.run_forever(stop))
             webhook_note = await _subscribe_webhooks(simulator, url, sample)
-            _print_banner(out, url, simulator, sample, db_path, webhook_note)
+            booking_note = await create_sample_booking(sessionmaker, sample, stop)
+            _print_banner(out, url, simulator, sample, db_path, webhook_note, booking_note)
 
             stopped = asyncio.create_task(stop.wait())
             await asyncio.wait(
@@ -179,6 +202,7 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
         app_socket.close()
         await engine.dispose()
         simulator.stop()
+        sink.stop()
 
 
 def _server_without_signal_handling(config: Any) -> Any:
@@ -210,15 +234,21 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> It
             loop.remove_signal_handler(sig)
 
 
-async def create_sample_data(sessionmaker: Any, simulator: Any) -> SampleData:
-    """The demo's user, token, connection, webinar and orders, through the services."""
+async def create_sample_data(sessionmaker: Any, simulator: Any, sink: Any) -> SampleData:
+    """The demo's user, token, connection, webinar, orders, SMTP settings, service and
+    employee, through the services (the booking follows once the hosts are fetched)."""
     from zoombridge.accounts.service import create_api_token, create_user
+    from zoombridge.bookings import service as bookings
+    from zoombridge.bookings.schemas import EmployeeCreate, ServiceCreate
     from zoombridge.connections import service as connections
     from zoombridge.connections.schemas import ZoomConnectionCreate
     from zoombridge.db.session import transaction
     from zoombridge.events import service as events
     from zoombridge.events.models import ZoomKind
     from zoombridge.events.schemas import EventCreate
+    from zoombridge.notifications import service as notifications
+    from zoombridge.notifications.models import SmtpSecurity
+    from zoombridge.notifications.schemas import SmtpSettingsIn
     from zoombridge.orders import service as orders
     from zoombridge.orders.models import OrderStatus
     from zoombridge.orders.schemas import AttendeeIn, CustomerIn, OrderCreate
@@ -287,13 +317,87 @@ async def create_sample_data(sessionmaker: Any, simulator: Any) -> SampleData:
                 ],
             ),
         )
+        await notifications.put_smtp(
+            session,
+            SmtpSettingsIn(
+                host=sink.host,
+                port=sink.port,
+                security=SmtpSecurity.NONE,
+                from_address=DEMO_FROM,
+                from_name=DEMO_FROM_NAME,
+            ),
+        )
+        service = await bookings.create_service(
+            session,
+            ServiceCreate(
+                name="Consultation",
+                description="A 45-minute video consultation.",
+                duration_minutes=45,
+                zoom_enabled=True,
+                connection_id=connection.id,
+                reminder_offsets=["1d", "1h"],
+            ),
+        )
+        # Matched by email to the simulator's host once the worker has fetched the hosts.
+        employee = await bookings.create_employee(
+            session,
+            EmployeeCreate(
+                name=DEMO_EMPLOYEE, email=config.host_email, connection_id=connection.id
+            ),
+        )
     return SampleData(
         password=password,
         api_token=token,
         connection_id=str(connection.id),
         webhook_secret=webhook_secret,
         event_id=str(event.id),
+        employee_id=str(employee.id),
+        service_id=str(service.id),
     )
+
+
+async def create_sample_booking(sessionmaker: Any, sample: SampleData, stop: asyncio.Event) -> str:
+    """A booking tomorrow, once the worker has fetched the simulator's users (the employee's
+    Zoom user); returns a note for the banner."""
+    import uuid
+    from zoneinfo import ZoneInfo
+
+    from zoombridge.bookings import service as bookings
+    from zoombridge.bookings.schemas import BookingCreate
+    from zoombridge.db.session import transaction
+    from zoombridge.errors import DomainError
+
+    deadline = asyncio.get_running_loop().time() + HOSTS_FETCH_TIMEOUT_S
+    employee_id = uuid.UUID(sample.employee_id)
+    while not stop.is_set():
+        async with sessionmaker() as session:
+            employee = await bookings.get_employee(session, employee_id)
+        if employee.zoom_status == "mapped":
+            break
+        if asyncio.get_running_loop().time() > deadline:
+            return f"none yet: {employee.zoom_problem or 'the Zoom users are not fetched'}"
+        await asyncio.sleep(0.2)
+    zone = "Europe/Helsinki"
+    start = (datetime.now(ZoneInfo(zone)) + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    try:
+        async with transaction(sessionmaker) as session:
+            booking = await bookings.create_booking(
+                session,
+                BookingCreate(
+                    service_id=uuid.UUID(sample.service_id),
+                    employee_id=employee_id,
+                    customer_first_name="Ada",
+                    customer_last_name="Lovelace",
+                    customer_email="ada@example.com",
+                    start_at=start,
+                    timezone=zone,
+                ),
+            )
+    except DomainError as exc:
+        return f"not created: {exc.detail}"
+    return f"{booking.id} (Consultation with {DEMO_EMPLOYEE}, tomorrow 10:00 {zone})"
 
 
 async def _subscribe_webhooks(simulator: Any, url: str, sample: SampleData) -> str:
@@ -318,7 +422,13 @@ async def _subscribe_webhooks(simulator: Any, url: str, sample: SampleData) -> s
 
 
 def _print_banner(
-    out: TextIO, url: str, simulator: Any, sample: SampleData, db_path: Path, webhook_note: str
+    out: TextIO,
+    url: str,
+    simulator: Any,
+    sample: SampleData,
+    db_path: Path,
+    webhook_note: str,
+    booking_note: str = "",
 ) -> None:
     lines = [
         "zoombridge demo: Zoom is simulated here, no account needed. Ctrl-C stops it.",
@@ -331,6 +441,8 @@ def _print_banner(
         f"  Database:     {db_path} (recreated at every start)",
         f"  Zoom (sim):   {simulator.url}  (admin: {simulator.admin_url})",
         f"  Webhooks:     {webhook_note}",
+        f"  Mailbox:      {url}/mailbox  (the emails sent, caught by a local SMTP server)",
+        f"  Booking:      {booking_note}",
         "",
         "Try:",
         f"  curl -s -H 'Authorization: Bearer {sample.api_token}' {url}/api/v1/events",

@@ -13,6 +13,7 @@ from zoombridge.db import migrate
 from zoombridge.db.base import NaiveDatetimeError
 from zoombridge.db.encryption import load_secret_box
 from zoombridge.db.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
     UnsupportedDatabaseError,
     create_engine,
     create_engine_from_settings,
@@ -52,7 +53,11 @@ async def test_sqlite_pragmas(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
 
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+    }
     assert (tmp_path / "new" / "folder" / "zb.db").is_file()
 
 

@@ -171,3 +171,23 @@ async def test_daily_limit_defers_to_midnight_then_resumes(
     assert capped.state is RegistrationState.REGISTERED
     assert capped.zoom_requests == 1
     assert world.registrants(link.zoom_meeting_id)["capped@example.com"]["status"] == "approved"
+
+
+async def test_more_than_one_claim_round_in_one_pass_each_registrant_once(
+    world: World, make_worker: WorkerFactory
+) -> None:
+    # A claim takes at most 600 rows: the pass pipelines several rounds (the next one claimed
+    # while the previous one's calls are in flight); no row is in two rounds.
+    _, link = await world.event(ZoomKind.WEBINAR)
+    await world.register(link, emails(1_250))
+
+    await make_worker().run_once()
+
+    link = await world.get(MeetingLink, link.id)
+    assert link.zoom_meeting_id is not None
+    assert sorted(world.registrants(link.zoom_meeting_id)) == sorted(emails(1_250))
+    assert world.calls("addBatch") == math.ceil(600 / 30) * 2 + math.ceil(50 / 30)
+    rows = await registrations(world, link)
+    assert {r.state for r in rows.values()} == {RegistrationState.REGISTERED}
+    assert {r.zoom_requests for r in rows.values()} == {1}
+    assert all(r.lease_owner is None for r in rows.values())

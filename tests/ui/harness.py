@@ -10,8 +10,10 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -19,17 +21,27 @@ from zoombridge.db.encryption import load_secret_box
 from zoombridge.db.engine import create_engine
 from zoombridge.db.migrate import upgrade_async
 from zoombridge.db.session import create_sessionmaker, transaction
+from zoombridge.notifications.sink import MailSink
 from zoombridge.settings import Settings
 from zoombridge.sync.worker import Worker
 from zoombridge.web.app import create_app
 
 START_TIMEOUT_S = 15.0
+T = TypeVar("T")
 
 
 class AppThread:
     """`start()` returns once the app answers; `stop()` ends the server and the worker."""
 
-    def __init__(self, data_dir: Path, *, drift_check_every: timedelta) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        drift_check_every: timedelta,
+        mail_sink: MailSink | None = None,
+    ) -> None:
+        # With a sink the UI shows its Mailbox page (the app's `state.mail_sink`, as the demo).
+        self.mail_sink = mail_sink
         self.settings = Settings(data_dir=data_dir)
         self.database_url = f"sqlite+aiosqlite:///{(data_dir / 'ui.sqlite').resolve()}"
         self.drift_check_every = drift_check_every
@@ -70,6 +82,21 @@ class AppThread:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(create(), self._loop).result(START_TIMEOUT_S)
 
+    def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`work(session)` in the app's loop, in one committed transaction (test set-up done
+        through the services, as the CLI would)."""
+
+        async def run() -> T:
+            engine = create_engine(self.database_url, secret_box=load_secret_box(self.settings))
+            try:
+                async with transaction(create_sessionmaker(engine)) as session:
+                    return await work(session)
+            finally:
+                await engine.dispose()
+
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(START_TIMEOUT_S)
+
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
@@ -85,8 +112,10 @@ class AppThread:
         try:
             await upgrade_async(engine)
             sessionmaker = create_sessionmaker(engine)
+            app = create_app(settings, sessionmaker=sessionmaker)
+            app.state.mail_sink = self.mail_sink
             config = uvicorn.Config(
-                create_app(settings, sessionmaker=sessionmaker),
+                app,
                 log_level="warning",
                 access_log=False,
                 lifespan="on",

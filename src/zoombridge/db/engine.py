@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +22,29 @@ from zoombridge.db.encryption import (
 )
 from zoombridge.settings import Settings
 
-# How long a SQLite writer waits for another writer's lock before giving up.
-SQLITE_BUSY_TIMEOUT_MS = 5_000
+# How long a SQLite writer waits for another writer's lock before giving up. Long: a request
+# that gives up is an error (an order lost unless the client retries), and with the API under
+# load plus the worker the queue for the one write lock can be seconds long.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+# Set while a unit of work only reads (a GET request): its SQLite transactions begin DEFERRED,
+# so readers never queue for the write lock (WAL lets them read beside the writer).
+_sqlite_read_only: ContextVar[bool] = ContextVar("zoombridge_sqlite_read_only", default=False)
+
+
+@contextmanager
+def sqlite_read_only(read_only: bool = True) -> Iterator[None]:
+    """Within the block, SQLite transactions begin DEFERRED (True) or IMMEDIATE (False).
+
+    Only for work that never writes: a deferred transaction that reads and then writes fails at
+    once ("database is locked") if another connection committed in between.
+    """
+    token = _sqlite_read_only.set(read_only)
+    try:
+        yield
+    finally:
+        _sqlite_read_only.reset(token)
+
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -117,5 +141,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
         # would otherwise fail at once ("database is locked") whenever another connection
-        # committed in between, instead of waiting out the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # committed in between, instead of waiting out the busy timeout. Work declared read-only
+        # (`sqlite_read_only`) begins deferred and never takes the write lock.
+        connection.exec_driver_sql("BEGIN" if _sqlite_read_only.get() else "BEGIN IMMEDIATE")

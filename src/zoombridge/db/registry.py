@@ -19,6 +19,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "zoombridge.sync.models",
     "zoombridge.bookings.models",
     "zoombridge.notifications.models",
+    "zoombridge.attendance.models",
 )
 
 

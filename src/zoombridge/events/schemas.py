@@ -141,6 +141,13 @@ class EventCreate(BaseModel):
     slot_duration_minutes: Duration | None = None
     slots: list[SlotInput] = Field(default_factory=list, max_length=500)
     sessions: list[SessionInput] = Field(default_factory=list, max_length=500)
+    reminder_offsets: list[str] = Field(
+        default_factory=list,
+        max_length=6,
+        description='L4: reminder emails before each start: any of "1w", "4d", "3d", "2d", '
+        '"1d", "1h"',
+    )
+    ticket_emails: bool = Field(default=True, description="O6: email tickets to attendees")
 
 
 class EventUpdate(BaseModel):
@@ -166,6 +173,8 @@ class EventUpdate(BaseModel):
     slot_duration_minutes: Duration | None = None
     slots: list[SlotInput] | None = Field(default=None, max_length=500)
     sessions: list[SessionInput] | None = Field(default=None, max_length=500)
+    reminder_offsets: list[str] | None = Field(default=None, max_length=6)
+    ticket_emails: bool | None = None
 
 
 class SessionView(BaseModel):
@@ -228,6 +237,8 @@ class EventView(BaseModel):
     slot_duration_minutes: int | None
     status: EventStatus
     version: int
+    reminder_offsets: list[str] = Field(default_factory=list, description="L4")
+    ticket_emails: bool = Field(default=True, description="O6: tickets sent by email")
     requires_attendee_names: bool = Field(
         description="E5: orders must give first name, last name and email per attendee"
     )

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomMeetingChoice
 from zoombridge.connections.service import find_host
+from zoombridge.db.base import utc_now
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.events.models import (
     DayMode,
@@ -58,6 +59,7 @@ from zoombridge.events.schemas import (
     ZoomChoice,
 )
 from zoombridge.events.zoom_body import NotExpressibleAsRecurrence, days_as_recurrence, meeting_body
+from zoombridge.notifications import reminders
 from zoombridge.orders.desired import refresh_registrations
 from zoombridge.orders.models import Registration, RegistrationState
 from zoombridge.zoom.operations import operation_for
@@ -661,6 +663,8 @@ async def get_event_view(session: AsyncSession, event_id: uuid.UUID) -> EventVie
         slot_duration_minutes=event.slot_duration_minutes,
         status=event.status,
         version=event.version,
+        reminder_offsets=list(event.reminder_offsets or []),
+        ticket_emails=event.ticket_emails,
         requires_attendee_names=any(link.want is LinkWant.PRESENT for link in links),
         warnings=_warnings(event, connection, links),
         sessions=[
@@ -710,15 +714,37 @@ async def list_events(
 async def create_event(session: AsyncSession, data: EventCreate) -> Event:
     """Validate, store the event and its sessions, and the links the worker will create/read."""
     plan = await _plan(session, data)
+    offsets = reminders.check_offsets(data.reminder_offsets)
     event = Event(
         id=uuid.uuid4(), kind=data.kind, version=1, status=EventStatus.SCHEDULED, sessions=[]
     )
     targets = _apply(event, plan)
+    event.reminder_offsets = offsets
+    event.ticket_emails = data.ticket_emails
     session.add(event)
     await session.flush()
     _reconcile_links(session, event, [], targets, set())
+    await _plan_reminders(session, event)
     await session.flush()
     return event
+
+
+def _starts(event: Event) -> list[datetime]:
+    """What reminders remind of: each day's, slot's or session's start, else the event's."""
+    return sorted({s.start_at for s in event.sessions}) or [event.start_at]
+
+
+async def _plan_reminders(session: AsyncSession, event: Event) -> None:
+    """L4: the event's reminders for its starts as they are now (replanning is harmless: what
+    is still wanted stays, what no longer is gets cancelled)."""
+    await reminders.plan(
+        session,
+        reminders.event_target(event.id),
+        _starts(event),
+        event.reminder_offsets or [],
+        utc_now(),
+        event_id=event.id,
+    )
 
 
 def _current_zoom(event: Event, links: list[MeetingLink], row: EventSession | None) -> ZoomChoice:
@@ -776,6 +802,8 @@ def _as_create(event: Event, links: list[MeetingLink], data: EventUpdate) -> Eve
         "host": event.host_zoom_user_id or event.host_email,
         "registration_enabled": event.registration_enabled,
         "zoom_confirmation_email": event.zoom_confirmation_email,
+        "reminder_offsets": list(event.reminder_offsets or []),
+        "ticket_emails": event.ticket_emails,
         "zoom": event_zoom,
         "day_mode": event.day_mode,
         "days": [
@@ -853,6 +881,7 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, data: EventUp
         check_host="host" in data.model_fields_set,
     )
     plan = await _plan(session, merged, context)
+    offsets = reminders.check_offsets(merged.reminder_offsets)
     if "host" not in data.model_fields_set:
         plan.host_zoom_user_id, plan.host_email = event.host_zoom_user_id, event.host_email
 
@@ -865,6 +894,8 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, data: EventUp
         if link.want is LinkWant.PRESENT
     }
     targets = _apply(event, plan)
+    event.reminder_offsets = offsets
+    event.ticket_emails = merged.ticket_emails
     await session.flush()  # new sessions exist before links point at them
     kept = {s.id for s in event.sessions}
     removed = set(sessions_before) - kept
@@ -886,6 +917,7 @@ async def update_event(session: AsyncSession, event_id: uuid.UUID, data: EventUp
     ):
         event.version += 1  # a day or slot was dropped: calendars must see it
     links_changed = _reconcile_links(session, event, links, targets, removed)
+    await _plan_reminders(session, event)  # a new start or new offsets: planned again
     await session.flush()
     registration_switched = event.registration_enabled != registration_was_enabled
     if links_changed or registration_switched:
@@ -906,6 +938,9 @@ async def delete_event(session: AsyncSession, event_id: uuid.UUID) -> Event:
     for link in await _links(session, event.id):
         if link.want is LinkWant.PRESENT:
             _release(link)
+    await reminders.cancel(
+        session, reminders.event_target(event.id), "Not sent: the event was cancelled."
+    )
     await session.flush()
     return event
 

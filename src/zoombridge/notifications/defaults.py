@@ -53,10 +53,7 @@ _STAFF_JOIN = (
     "start the meeting from your Zoom account or app.)\n"
     "Customer's join link: {zoom_meeting_url}\nPasscode: {zoom_meeting_password}\n"
 )
-_BOOKING_LINES = (
-    "Service: {service_name}\nWhen: {booking_start} ({booking_duration} minutes, "
-    "{booking_timezone})\n"
-)
+_BOOKING_LINES = "Service: {service_name}\nWhen: {booking_start} ({booking_duration} minutes)\n"
 
 KINDS: tuple[TemplateKind, ...] = (
     TemplateKind(

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from zoombridge.accounts.models import ApiToken
 from zoombridge.errors import FieldProblem, InvalidInput
+from zoombridge.notifications.tickets import resend_tickets
 from zoombridge.orders import idempotency, service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
 from zoombridge.orders.ics import ticket_ics
@@ -120,6 +121,17 @@ async def cancel_attendee(
 ) -> OrderOut:
     await service.cancel_attendee(session, attendee_id, order_id)
     return await service.get_order_view(session, order_id)
+
+
+@router.post(
+    "/events/{event_id}/tickets/resend",
+    summary="Email every active attendee their ticket again (O8: after meeting details change)",
+    responses={200: {"content": {"application/json": {"example": {"queued": 12}}}}},
+)
+async def resend_event_tickets(
+    event_id: uuid.UUID, session: SessionDep, _: TokenDep
+) -> dict[str, int]:
+    return {"queued": await resend_tickets(session, event_id)}
 
 
 @router.get(

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput
 from zoombridge.events.models import EventStatus
+from zoombridge.notifications.tickets import enqueue_tickets
 from zoombridge.orders.desired import refresh_registrations, wanted_attendees
 from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
 from zoombridge.orders.schemas import AttendeeIn, ImportResult, ImportRow
@@ -282,4 +283,5 @@ async def _store(
     session.add(order)
     await session.flush()
     await refresh_registrations(session, event_id, {a.email for a in order.attendees})
+    await enqueue_tickets(session, order)  # imported attendees get their tickets too (O6, O8)
     return order.id

@@ -30,7 +30,7 @@ from zoombridge.orders.models import (
 
 # Above this many emails one query over the whole event is cheaper than a long IN list (and
 # stays well inside SQLite's bound-parameter limit).
-_EMAIL_FILTER_MAX = 500
+EMAIL_FILTER_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ async def refresh_registrations(
         emails = {email.lower() for email in emails}
         if not emails:
             return
-        if len(emails) > _EMAIL_FILTER_MAX:
+        if len(emails) > EMAIL_FILTER_MAX:
             emails = None  # the whole event in one pass
     link_ids = list(
         await session.scalars(

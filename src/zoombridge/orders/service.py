@@ -7,17 +7,19 @@ The web UI calls these directly: `create_order`, `set_order_status`, `cancel_att
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.db.base import utc_now
 from zoombridge.errors import CapacityExceeded, Conflict, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.events.models import Event, EventStatus, LinkWant, MeetingLink, ZoomKind
-from zoombridge.orders.desired import refresh_registrations, wanted_attendees
+from zoombridge.notifications.tickets import enqueue_tickets
+from zoombridge.orders.desired import EMAIL_FILTER_MAX, refresh_registrations, wanted_attendees
 from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
 from zoombridge.orders.schemas import (
     AttendeeIn,
@@ -39,19 +41,55 @@ TICKET_CODE_LENGTH = 12
 # --- events, links, warnings -------------------------------------------------------------
 
 
-async def get_event(session: AsyncSession, event_id: uuid.UUID, *, lock: bool = False) -> Event:
-    """The event, optionally locked until the transaction ends (capacity, unique reference).
+async def get_event(
+    session: AsyncSession, event_id: uuid.UUID, *, lock: bool = False, share: bool = False
+) -> Event:
+    """The event, optionally locked until the transaction ends (capacity, event-wide changes).
 
-    On PostgreSQL the lock is `SELECT … FOR UPDATE`, so two orders completing at once are counted
-    one after the other; SQLite serialises writers anyway (and ignores FOR UPDATE).
+    On PostgreSQL the lock is `SELECT … FOR UPDATE` (`FOR SHARE` with `share`), so two orders
+    completing at once are counted one after the other; SQLite serialises writers anyway (and
+    ignores FOR UPDATE).
     """
     query = select(Event).where(Event.id == event_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(read=share).execution_options(populate_existing=True)
     event = await session.scalar(query)
     if event is None:
         raise NotFoundError(f"There is no event with id {event_id}.")
     return event
+
+
+async def lock_for_people(
+    session: AsyncSession, event: Event, emails: set[str], *, counts_seats: bool
+) -> Event:
+    """Lock what an order change on `event` for `emails` needs, as late as possible; the event.
+
+    Selling against a seat limit (`counts_seats` and a limit applies, O4) locks the event
+    exclusively (`FOR UPDATE`): orders of that event are counted one after the other. Anything
+    else takes the event `FOR SHARE` (so event-wide writers such as a CSV import still exclude
+    it) plus a transaction lock per email: only changes for the same person on the same event
+    wait for each other, since only they touch the same registration rows. Locks are taken in
+    one order (emails sorted), so two requests never deadlock. SQLite serialises writers anyway.
+    """
+    links = await present_links(session, event.id)
+    exclusive = (counts_seats and seat_limit(event, links)[0] is not None) or len(
+        emails
+    ) > EMAIL_FILTER_MAX  # a whole-event refresh of registrations
+    locked = await get_event(session, event.id, lock=True, share=not exclusive)
+    if not exclusive and counts_seats and seat_limit(locked, links)[0] is not None:
+        # A limit was set since the first read: count under the exclusive lock after all.
+        locked = await get_event(session, event.id, lock=True)
+    if not exclusive and session.get_bind().dialect.name == "postgresql":
+        for key in sorted({_person_key(event.id, email) for email in emails}):
+            await session.execute(select(func.pg_advisory_xact_lock(key)))
+    return locked
+
+
+def _person_key(event_id: uuid.UUID, email: str) -> int:
+    # A signed 64-bit key for pg_advisory_xact_lock; a collision only makes two unrelated
+    # changes wait for each other.
+    digest = hashlib.blake2b(f"{event_id}:{email.lower()}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 async def present_links(session: AsyncSession, event_id: uuid.UUID) -> list[MeetingLink]:
@@ -156,7 +194,7 @@ def _check_names(attendees: Sequence[AttendeeIn], links: Sequence[MeetingLink]) 
 
 async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCreate) -> Order:
     """A new order with its attendees; a completed one registers them (after the capacity check)."""
-    event = await get_event(session, event_id, lock=True)
+    event = await get_event(session, event_id)
     if event.status is EventStatus.CANCELLED:
         raise Conflict("This event is cancelled; it takes no new orders.")
     links = await present_links(session, event_id)
@@ -173,7 +211,11 @@ async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCr
                 ],
             )
     emails = {a.email for a in data.attendees}
-    if data.status is OrderStatus.COMPLETED:
+    completed = data.status is OrderStatus.COMPLETED
+    event = await lock_for_people(session, event, emails, counts_seats=completed)
+    if event.status is EventStatus.CANCELLED:  # read again under the lock
+        raise Conflict("This event is cancelled; it takes no new orders.")
+    if completed:
         await check_capacity(session, event, links, emails)
     order = Order(
         event_id=event_id,
@@ -198,6 +240,7 @@ async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCr
     await session.flush()
     if order.status is OrderStatus.COMPLETED:
         await refresh_registrations(session, event_id, emails)
+        await enqueue_tickets(session, order)  # O6: tickets by email (sent by the worker)
     return order
 
 
@@ -215,7 +258,12 @@ async def set_order_status(
     leaving completed (cancelled, refunded, back to on-hold …) cancels their registrations,
     unless another completed order holds the same email."""
     order = await get_order(session, order_id)
-    event = await get_event(session, order.event_id, lock=True)
+    event = await lock_for_people(
+        session,
+        await get_event(session, order.event_id),
+        {a.email for a in order.attendees},
+        counts_seats=status is OrderStatus.COMPLETED,
+    )
     # Read again under the lock: a concurrent request may have changed it meanwhile.
     await session.refresh(order)
     if order.status is status:
@@ -230,6 +278,8 @@ async def set_order_status(
     await session.flush()
     if was_completed or status is OrderStatus.COMPLETED:
         await refresh_registrations(session, event.id, emails)
+    if status is OrderStatus.COMPLETED:
+        await enqueue_tickets(session, order)  # O6: tickets by email (sent by the worker)
     return order
 
 
@@ -245,7 +295,8 @@ async def cancel_attendee(
     if attendee is None or (order_id is not None and attendee.order_id != order_id):
         raise NotFoundError(f"There is no attendee with id {attendee_id} on this order.")
     if attendee.cancelled_at is None:
-        await get_event(session, attendee.event_id, lock=True)
+        event = await get_event(session, attendee.event_id)
+        await lock_for_people(session, event, {attendee.email}, counts_seats=False)
         attendee.cancelled_at = utc_now()
         await session.flush()
         await refresh_registrations(session, attendee.event_id, {attendee.email})

@@ -91,10 +91,16 @@ async def receive_zoom_webhook(
         if not isinstance(plain, str) or not plain:
             raise HTTPException(400, "URL validation without a plainToken.")
         return JSONResponse(url_validation_response(secret, plain))
+    raw_ts = event.get("event_ts") or 0
+    # A whole number a BIGINT holds (milliseconds since 1970); booleans are not numbers here.
+    if isinstance(raw_ts, bool) or not isinstance(raw_ts, int | str):
+        raise HTTPException(400, "event_ts is not a whole number.")
     try:
-        event_ts = int(event.get("event_ts") or 0)
-    except (TypeError, ValueError):
-        raise HTTPException(400, "event_ts is not a number.") from None
+        event_ts = int(raw_ts)
+    except ValueError:
+        raise HTTPException(400, "event_ts is not a whole number.") from None
+    if not 0 <= event_ts < 2**63:
+        raise HTTPException(400, "event_ts is out of range.")
     key = dedupe_key(event)
     known = await session.scalar(select(InboundWebhook.id).where(InboundWebhook.dedupe_key == key))
     if known is not None:

@@ -49,6 +49,28 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=600.0,
         help="longest wait between retries (default 600)",
     )
+    parser.add_argument(
+        "--process-limits",
+        action="store_true",
+        help="pace Zoom calls in this process only, even on PostgreSQL (ignores other worker "
+        "processes on the account: for comparisons, or a deployment with exactly one worker)",
+    )
+    parser.add_argument(
+        "--claim-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="registrations claimed per round (default 600; smaller shares a small queue "
+        "more evenly between workers)",
+    )
+    parser.add_argument(
+        "--batch-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Zoom calls in flight at once (default 24: enough to fill Business rates at "
+        "100-200 ms a call; the rate limits still pace them)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -67,7 +89,9 @@ async def _main(args: argparse.Namespace) -> int:
     from zoombridge.db.session import create_sessionmaker
     from zoombridge.settings import get_settings
     from zoombridge.sync.backoff import Backoff
-    from zoombridge.sync.worker import Worker
+    from zoombridge.sync.shared_limits import limiters_for
+    from zoombridge.sync.worker import DEFAULT_BATCH_CONCURRENCY, DEFAULT_CLAIM_SIZE, Worker
+    from zoombridge.zoom import LimiterRegistry
 
     settings = get_settings()
     engine = create_engine_from_settings(settings)
@@ -75,10 +99,14 @@ async def _main(args: argparse.Namespace) -> int:
         create_sessionmaker(engine),
         settings,
         worker_id=args.worker_id,
+        # On PostgreSQL every worker process paces the Zoom account through the database.
+        limiters=LimiterRegistry() if args.process_limits else limiters_for(engine),
         poll_interval=args.poll_interval,
         drift_check_every=timedelta(minutes=args.drift_check_minutes),
         lease=timedelta(seconds=args.lease_seconds),
         backoff=Backoff(base=args.retry_base_seconds, cap=args.retry_max_seconds),
+        batch_concurrency=args.batch_concurrency or DEFAULT_BATCH_CONCURRENCY,
+        claim_size=args.claim_size or DEFAULT_CLAIM_SIZE,
     )
     try:
         if args.once:

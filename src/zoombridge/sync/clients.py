@@ -1,8 +1,10 @@
 """One ZoomClient per connection for the worker's process, sharing one LimiterRegistry.
 
-Zoom's rate limits are per account, so every client of one account in a process must draw from
-the same limiters; the registry is the worker's (one per process). Clients keep their access
-token between passes, and are rebuilt when the connection's credentials or URLs change.
+Zoom's rate limits are per account, so every client of one account must draw from the same
+limiters: within a process the registry is the worker's; across the worker processes on one
+PostgreSQL database it is shared through the database (sync.shared_limits), which the pool picks
+when given the worker's sessionmaker. Clients keep their access token between passes, and are
+rebuilt when the connection's credentials or URLs change.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zoombridge.connections.models import ZoomConnection
 from zoombridge.settings import Settings
+from zoombridge.sync.shared_limits import limiters_for
 from zoombridge.zoom import LimiterRegistry, Plan, RetryPolicy, ZoomClient, ZoomCredentials
 
 Clock = Callable[[], datetime]
@@ -45,13 +49,17 @@ class ClientPool:
         settings: Settings,
         *,
         limiters: LimiterRegistry | None = None,
+        database: AsyncEngine | async_sessionmaker[AsyncSession] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock,
         retry: RetryPolicy = WORKER_RETRY,
         timeout: float = 30.0,
     ) -> None:
         self._settings = settings
-        self.limiters = limiters if limiters is not None else LimiterRegistry()
+        # Given limiters win; else the database's kind decides (shared on PostgreSQL).
+        if limiters is None:
+            limiters = limiters_for(database) if database is not None else LimiterRegistry()
+        self.limiters = limiters
         self._transport = transport
         self._clock = clock
         self._retry = retry

@@ -32,7 +32,7 @@ class SyncContext:
     owner: str
     lease: timedelta
     backoff: Backoff
-    batch_concurrency: int = 4
+    batch_concurrency: int = 24  # calls in flight: enough to fill Business Light at 200 ms
 
     def now(self) -> datetime:
         return self.clock()

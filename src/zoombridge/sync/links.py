@@ -326,6 +326,10 @@ async def _record(
             if verdict == Verdict.DEFERRED:
                 assert isinstance(failure, DailyLimitReached)
                 outcomes.defer(link, failure)
+                if steps and steps[-1].operation.endswith("Create") and link.attempts > 0:
+                    # A daily cap refused the create: nothing was made, so tomorrow's attempt
+                    # need not search the host's meetings for it first.
+                    link.attempts -= 1
             elif verdict == Verdict.RETRY:
                 outcomes.schedule_retry(link, failure, now, ctx.backoff)
             else:

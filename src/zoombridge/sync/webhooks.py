@@ -12,13 +12,19 @@ once and the answer goes out well within Zoom's 3 seconds. Applying happens in t
   a note. We do NOT register them again by ourselves: a cancellation in Zoom is usually the
   organiser's decision there, and re-registering would undo it behind their back (and spend the
   person's daily registration requests). "Retry" on the row registers them again;
-- participant_joined / _left and anything else -> kept, marked processed (attendance later).
+- participant_joined / _left -> one attendance mark each (attendance.store: a duplicate or
+  replay collapses into the mark already stored; out-of-order arrival does not matter, the
+  marks are paired by time when attendance is read);
+- meeting/webinar.ended -> also the participants report of that instance is due (one
+  AttendancePull, pulled once by the worker's attendance step);
+- anything else -> kept, marked processed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +32,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zoombridge.attendance.merge import MarkKind
+from zoombridge.attendance.models import AttendancePull, MarkSource
+from zoombridge.attendance.store import add_marks, mark_row
 from zoombridge.events.models import (
     Event,
     EventSession,
@@ -41,6 +50,9 @@ from zoombridge.sync.drift import deleted_text, differences
 from zoombridge.sync.models import InboundWebhook, Outcome
 
 MAX_APPLY_ATTEMPTS = 5
+_PARTICIPANT_EVENT = re.compile(r"^(meeting|webinar)\.participant_(joined|left)$")
+# Events applied per transaction.
+APPLY_CHUNK = 100
 
 
 def _object(body: dict[str, Any]) -> dict[str, Any]:
@@ -108,36 +120,61 @@ async def apply_pending(ctx: SyncContext, limit: int = 100) -> int:
         )
         return list(rows)
 
+    ids = await ctx.transaction(pending)
     done = 0
-    for webhook_id in await ctx.transaction(pending):
-        if await _apply_one(ctx, webhook_id):
-            done += 1
+    for first in range(0, len(ids), APPLY_CHUNK):
+        done += await _apply_chunk(ctx, ids[first : first + APPLY_CHUNK])
     return done
 
 
-async def _apply_one(ctx: SyncContext, webhook_id: uuid.UUID) -> bool:
+async def _apply_chunk(ctx: SyncContext, webhook_ids: list[uuid.UUID]) -> int:
+    """Apply several events in one transaction (a storm of participant events is thousands of
+    tiny writes: one commit each would bound the rate by the disk); each event in its own
+    savepoint, so one broken event is recorded and skipped without undoing the others."""
     now = ctx.now()
 
-    async def work(session: AsyncSession) -> bool:
-        query = select(InboundWebhook).where(
-            InboundWebhook.id == webhook_id, InboundWebhook.processed_at.is_(None)
+    async def work(session: AsyncSession) -> int:
+        query = (
+            select(InboundWebhook)
+            .where(InboundWebhook.id.in_(webhook_ids), InboundWebhook.processed_at.is_(None))
+            .order_by(InboundWebhook.event_ts, InboundWebhook.received_at)
         )
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        webhook = (await session.scalars(query)).one_or_none()
-        if webhook is None:
-            return False  # another worker has it or did it
-        webhook.attempts += 1
-        try:
-            async with session.begin_nested():
-                await apply_event(session, webhook, now)
-        except Exception as exc:  # one broken event must not stop the others
-            log.exception("applying webhook %s (%s) failed", webhook.id, webhook.event)
-            webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
-            return True
-        webhook.processed_at = now
-        webhook.error = None
-        return True
+            query = query.with_for_update(skip_locked=True)  # another worker's are skipped
+        handled = 0
+        link_cache: dict[tuple[uuid.UUID, int], list[uuid.UUID]] = {}
+        marks: list[dict[str, Any]] = []
+        marked: list[InboundWebhook] = []
+        for webhook in (await session.scalars(query)).all():
+            handled += 1
+            webhook.attempts += 1
+            if _PARTICIPANT_EVENT.match(webhook.event):
+                # The storm's bulk: no per-event savepoint, one insert for the chunk below.
+                marks.extend(await _participant_marks(session, webhook, link_cache))
+                marked.append(webhook)
+                continue
+            try:
+                async with session.begin_nested():
+                    await apply_event(session, webhook, now)
+            except Exception as exc:  # one broken event must not stop the others
+                log.exception("applying webhook %s (%s) failed", webhook.id, webhook.event)
+                webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
+                continue
+            webhook.processed_at = now
+            webhook.error = None
+        if marked:
+            try:
+                async with session.begin_nested():
+                    await add_marks(session, marks)
+            except Exception as exc:
+                log.exception("storing %d attendance marks failed", len(marks))
+                for webhook in marked:
+                    webhook.error = f"{type(exc).__name__}: {exc}"[:2000]
+            else:
+                for webhook in marked:
+                    webhook.processed_at = now
+                    webhook.error = None
+        return handled
 
     return await ctx.transaction(work)
 
@@ -166,6 +203,10 @@ async def apply_event(session: AsyncSession, webhook: InboundWebhook, now: datet
     for link in links:
         if action in ("started", "ended"):
             await _session_status(session, link, obj, action)
+            if action == "ended":
+                await _report_due(session, link, obj, now)
+        elif action in ("participant_joined", "participant_left"):
+            await add_marks(session, [_participant_mark(link.id, obj, webhook, action)])
         elif action == "updated":
             await _updated(session, link, obj, now)
         elif action == "deleted":
@@ -203,6 +244,59 @@ async def _session_status(
     if status is SessionStatus.STARTED and target.status is SessionStatus.FINISHED:
         return  # a late "started" after "ended": keep finished
     target.status = status
+
+
+async def _report_due(
+    session: AsyncSession, link: MeetingLink, obj: dict[str, Any], now: datetime
+) -> None:
+    instance = str(obj.get("uuid") or "")[:64]
+    known = await session.scalar(
+        select(AttendancePull.id).where(
+            AttendancePull.link_id == link.id, AttendancePull.instance_uuid == instance
+        )
+    )
+    if known is None:
+        session.add(AttendancePull(link_id=link.id, instance_uuid=instance, not_before=now))
+
+
+async def _participant_marks(
+    session: AsyncSession,
+    webhook: InboundWebhook,
+    link_cache: dict[tuple[uuid.UUID, int], list[uuid.UUID]],
+) -> list[dict[str, Any]]:
+    """The attendance mark of a participant event, for each link of its meeting."""
+    obj = _object(webhook.payload)
+    meeting_id = _meeting_id(obj)
+    if meeting_id is None:
+        return []
+    key = (webhook.connection_id, meeting_id)
+    if key not in link_cache:
+        link_cache[key] = [link.id for link in await _links(session, webhook, obj)]
+    action = webhook.event.partition(".")[2]
+    return [_participant_mark(link_id, obj, webhook, action) for link_id in link_cache[key]]
+
+
+def _participant_mark(
+    link_id: uuid.UUID, obj: dict[str, Any], webhook: InboundWebhook, action: str
+) -> dict[str, Any]:
+    raw = obj.get("participant")
+    person: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    joined = action == "participant_joined"
+    at = _parse_time(person.get("join_time" if joined else "leave_time")) or _event_time(webhook)
+    zoom_id = (
+        person.get("id") or person.get("participant_user_id") or person.get("participant_uuid")
+    )
+    return mark_row(
+        link_id=link_id,
+        instance_uuid=str(obj.get("uuid") or ""),
+        email=str(person.get("email") or ""),
+        zoom_id=str(zoom_id or ""),
+        name=str(person.get("user_name") or ""),
+        source=MarkSource.WEBHOOK,
+        kind=MarkKind.JOIN if joined else MarkKind.LEAVE,
+        at=at,
+        connection=str(person.get("user_id") or ""),
+    )
 
 
 async def _updated(

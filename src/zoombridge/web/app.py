@@ -21,7 +21,10 @@ ROUTER_MODULES: tuple[str, ...] = (
     "zoombridge.connections.api",
     "zoombridge.events.api",
     "zoombridge.orders.api",
+    "zoombridge.bookings.api",
     "zoombridge.sync.api",
+    "zoombridge.attendance.api",
+    "zoombridge.notifications.api",
     "zoombridge.web.views",
 )
 
@@ -57,6 +60,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
+    # The demo and tests set a local SMTP sink here; the UI then shows a Mailbox page.
+    app.state.mail_sink = None
     problems.install(app)
     for module in ROUTER_MODULES:
         router: APIRouter = importlib.import_module(module).router

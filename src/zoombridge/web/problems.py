@@ -46,7 +46,62 @@ def _field_name(location: tuple[int | str, ...]) -> str:
     return name or "request"
 
 
+# The error answers every operation may give, documented once for all routers: the problem
+# details the handlers below produce (FastAPI would otherwise document only its own 422 shape).
+_PROBLEM_ANSWERS = {
+    "400": "Bad request (e.g. a malformed body)",
+    "401": "Missing, wrong or revoked credentials",
+    "404": "Something the request names does not exist",
+    "409": "The current state refuses the request (e.g. capacity, a duplicate, an overlap)",
+    "413": "The body is too large",
+    "422": "Invalid fields; `errors` names each one",
+}
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail", "errors"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in _PROBLEM_ANSWERS.items():
+                    responses[status] = {"description": description, "content": content}
+        schema["components"]["schemas"].pop("HTTPValidationError", None)
+        schema["components"]["schemas"].pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return problem(exc.status, exc.code, exc.detail, exc.field_errors)

@@ -94,11 +94,8 @@ class _Budget:
     limit: int
     what: str
 
-    def take(self, now: datetime) -> bool:
-        if self.caps.at_cap(self.keys, self.limit, now):
-            return False
-        self.caps.take(self.keys, now)
-        return True
+    async def take(self, now: datetime) -> bool:
+        return await self.caps.claim(self.keys, self.limit, now)
 
 
 class ZoomClient:
@@ -614,7 +611,7 @@ class ZoomClient:
         while True:
             now = self._clock()
             self._check_account_daily(op, now)
-            if budget is not None and not budget.take(now):
+            if budget is not None and not await budget.take(now):
                 if last_error is None:  # callers check first; this is a race with another task
                     raise errors.DailyLimitReached(
                         f"The daily limit of {budget.what} was reached.",
@@ -627,8 +624,9 @@ class ZoomClient:
                 )
                 raise last_error
             pool = self._account_pool(op)
-            if pool is not None:
-                self._caps.take([pool[0]], now)
+            if pool is not None and not await self._caps.claim([pool[0]], pool[1], now):
+                # Another worker process used the last of the pool: now at cap here too.
+                self._check_account_daily(op, now)
             await limiter.acquire()
             token = await self._auth.token()
             request = self._http.build_request(

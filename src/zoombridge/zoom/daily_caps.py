@@ -49,6 +49,15 @@ class DailyCaps:
         for key in keys:
             self._counts[key] = self._counts.get(key, 0) + 1
 
+    async def claim(self, keys: Sequence[CapKey], limit: int, now: datetime) -> bool:
+        """Count one call against every key unless one of them is at `limit` (then count
+        nothing and answer False). Async so that a shared version (PostgreSQL, several worker
+        processes) can count in the database with one atomic statement."""
+        if self.at_cap(keys, limit, now):
+            return False
+        self.take(keys, now)
+        return True
+
     def exhaust(self, key: CapKey, limit: int, now: datetime) -> None:
         """Zoom told us this cap is used up (e.g. by another app on the account)."""
         self._roll(now)

@@ -3,6 +3,9 @@
 Zoom's limits are per account (every app on it shares them), so limiters live in a registry
 keyed by account id rather than in a client. Requests are spaced evenly at 1/rate: a server
 that enforces a one-second bucket never sees a burst, and the throughput is the full rate.
+
+These pace one process. Several worker processes on one PostgreSQL database share the account's
+pace through the database instead (zoombridge.sync.shared_limits subclasses both classes).
 """
 
 from __future__ import annotations
@@ -104,15 +107,22 @@ class LimiterRegistry:
         limiter = self._limiters.get(key)
         if limiter is None:
             rate = PER_SECOND[self.plan(account_id)][category]
-            limiter = RateLimiter(rate, monotonic=self._monotonic, sleep=self._sleep)
+            limiter = self._new_limiter(account_id, category, rate)
             self._limiters[key] = limiter
         return limiter
 
     def daily_caps(self, account_id: str) -> DailyCaps:
         caps = self._caps.get(account_id)
         if caps is None:
-            caps = self._caps[account_id] = DailyCaps()
+            caps = self._caps[account_id] = self._new_daily_caps(account_id)
         return caps
+
+    # Overridden by the registry shared through the database (sync.shared_limits).
+    def _new_limiter(self, account_id: str, category: Category, rate: float) -> RateLimiter:
+        return RateLimiter(rate, monotonic=self._monotonic, sleep=self._sleep)
+
+    def _new_daily_caps(self, account_id: str) -> DailyCaps:
+        return DailyCaps()
 
 
 DEFAULT_LIMITERS = LimiterRegistry()

@@ -73,10 +73,11 @@ def verify_signature(
             f"The request lacks the {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header; it did not "
             "come from Zoom (or a proxy stripped the headers)."
         )
-    try:
-        sent_at = float(timestamp)
-    except ValueError:
-        raise MissingSignature(f"The {TIMESTAMP_HEADER} header is not a number.") from None
+    # Digits only: float() would take "nan" (which no freshness check catches) and non-ASCII
+    # digits the signing below cannot encode.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 20:
+        raise MissingSignature(f"The {TIMESTAMP_HEADER} header is not a whole number.")
+    sent_at = float(timestamp)
     current = (now or datetime.now(UTC)).timestamp()
     if abs(current - sent_at) > tolerance:
         raise StaleTimestamp(

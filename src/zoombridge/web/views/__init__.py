@@ -9,11 +9,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from zoombridge.web.views import audit, auth, connections, events, orders
+from zoombridge.web.views import (
+    audit,
+    auth,
+    bookings,
+    connections,
+    events,
+    notifications,
+    orders,
+)
 from zoombridge.web.views.common import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, connections, events, orders, audit):
+for module in (auth, connections, events, orders, bookings, notifications, audit):
     router.include_router(module.router)
 # Every asset is ours and served from here: the UI works offline and loads nothing from a CDN.
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

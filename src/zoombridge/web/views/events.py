@@ -18,6 +18,7 @@ from zoombridge.errors import DomainError, FieldProblem, NotFoundError
 from zoombridge.events import service as events
 from zoombridge.events.models import LinkState, ZoomKind
 from zoombridge.events.schemas import EventCreate, EventUpdate, EventView
+from zoombridge.notifications.tickets import resend_tickets as queue_tickets
 from zoombridge.web.auth_session import Csrf, SignedIn, flash
 from zoombridge.web.deps import SessionDep
 from zoombridge.web.views.common import checkbox, parse_id, redirect, render, ui_router
@@ -337,4 +338,20 @@ async def sync_now(request: Request, session: SessionDep, event_id: str) -> Resp
     eid = parse_id(event_id, "event")
     await events.request_sync(session, eid)
     flash(request, "Sync requested: failed and waiting work is retried now.")
+    return redirect(f"/events/{eid}")
+
+
+@router.post("/events/{event_id}/resend-tickets", dependencies=[SignedIn, Csrf])
+async def resend_tickets(request: Request, session: SessionDep, event_id: str) -> Response:
+    """O8: a fresh ticket email, with the meeting details as they are now, to every attendee."""
+    eid = parse_id(event_id, "event")
+    try:
+        count = await queue_tickets(session, eid)
+    except DomainError as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        await session.rollback()
+        flash(request, exc.detail, "error")
+        return redirect(f"/events/{eid}")
+    flash(request, f"{count} ticket email(s) queued with the current meeting details.")
     return redirect(f"/events/{eid}")

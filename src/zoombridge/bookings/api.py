@@ -1,0 +1,193 @@
+"""REST API for services, employees and bookings (B1–B5), under `/api/v1`.
+
+Nothing here waits for Zoom: a booking's meeting is desired state the worker applies; answers
+show what Zoom last confirmed (`meeting.synced`). POST /bookings honours `Idempotency-Key` as
+order creation does: a retry with the same key and body gets the first answer again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from zoombridge.bookings import service
+from zoombridge.bookings.models import BookingStatus
+from zoombridge.bookings.schemas import (
+    BookingCreate,
+    BookingOut,
+    BookingUpdate,
+    EmployeeCreate,
+    EmployeeOut,
+    EmployeeUpdate,
+    ServiceCreate,
+    ServiceOut,
+    ServiceUpdate,
+)
+from zoombridge.connections.schemas import ZoomHostRead
+from zoombridge.orders import idempotency
+from zoombridge.web.deps import SessionDep, TokenDep
+
+router = APIRouter(prefix="/api/v1", tags=["bookings"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Retry safely: the same key with the same body gets the first answer again.",
+    ),
+]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+# Services
+
+
+@router.get("/services", summary="List the services customers can book")
+async def list_services(session: SessionDep, _: TokenDep) -> list[ServiceOut]:
+    return [ServiceOut.model_validate(s) for s in await service.list_services(session)]
+
+
+@router.post(
+    "/services",
+    status_code=201,
+    summary="Create a service (Zoom-enabled ones create a meeting per booking)",
+)
+async def create_service(data: ServiceCreate, session: SessionDep, _: TokenDep) -> ServiceOut:
+    return ServiceOut.model_validate(await service.create_service(session, data))
+
+
+@router.get("/services/{service_id}", summary="One service")
+async def get_service(service_id: uuid.UUID, session: SessionDep, _: TokenDep) -> ServiceOut:
+    return ServiceOut.model_validate(await service.get_service(session, service_id))
+
+
+@router.patch("/services/{service_id}", summary="Change a service (templates are checked)")
+async def update_service(
+    service_id: uuid.UUID, data: ServiceUpdate, session: SessionDep, _: TokenDep
+) -> ServiceOut:
+    return ServiceOut.model_validate(await service.update_service(session, service_id, data))
+
+
+# Employees
+
+
+@router.get("/employees", summary="List employees with their Zoom user mapping")
+async def list_employees(session: SessionDep, _: TokenDep) -> list[EmployeeOut]:
+    return await service.list_employees(session)
+
+
+@router.post(
+    "/employees",
+    status_code=201,
+    summary="Add an employee (mapped to the Zoom user with their email unless one is picked)",
+)
+async def create_employee(data: EmployeeCreate, session: SessionDep, _: TokenDep) -> EmployeeOut:
+    return await service.create_employee(session, data)
+
+
+@router.get(
+    "/employees/zoom-users",
+    summary="The Zoom users (fetched hosts) of a connection an employee can be mapped to",
+)
+async def zoom_users(
+    connection_id: Annotated[uuid.UUID, Query()], session: SessionDep, _: TokenDep
+) -> list[ZoomHostRead]:
+    hosts = await service.zoom_user_choices(session, connection_id)
+    return [ZoomHostRead.from_model(h) for h in hosts]
+
+
+@router.get("/employees/{employee_id}", summary="One employee")
+async def get_employee(employee_id: uuid.UUID, session: SessionDep, _: TokenDep) -> EmployeeOut:
+    return await service.get_employee(session, employee_id)
+
+
+@router.patch("/employees/{employee_id}", summary="Change an employee or their Zoom user")
+async def update_employee(
+    employee_id: uuid.UUID, data: EmployeeUpdate, session: SessionDep, _: TokenDep
+) -> EmployeeOut:
+    return await service.update_employee(session, employee_id, data)
+
+
+# Bookings
+
+
+@router.get("/bookings", summary="List bookings, soonest first")
+async def list_bookings(
+    session: SessionDep,
+    _: TokenDep,
+    employee_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
+    status: BookingStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[BookingOut]:
+    return await service.list_bookings(
+        session, employee_id=employee_id, service_id=service_id, status=status, limit=limit
+    )
+
+
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    summary="Book a service with an employee (a Zoom-enabled service gets its own meeting)",
+)
+async def create_booking(
+    data: BookingCreate,
+    request: Request,
+    session: SessionDep,
+    token: TokenDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def work() -> Any:
+        booking = await service.create_booking(session, data)
+        return booking.model_dump(mode="json")
+
+    if idempotency_key is None:
+        return JSONResponse(await work(), status_code=201)
+    # The parsed body, not its bytes: a retry that formats the same JSON differently matches.
+    request_hash = idempotency.fingerprint(
+        "POST", request.url.path, data.model_dump_json().encode()
+    )
+    claimed = await idempotency.claim(session, token.id, idempotency_key, request_hash)
+    if isinstance(claimed, idempotency.StoredAnswer):
+        return JSONResponse(
+            claimed.body, status_code=claimed.status, headers={REPLAYED_HEADER: "true"}
+        )
+    body = await work()
+    await idempotency.store(session, claimed, 201, body)
+    return JSONResponse(body, status_code=201)
+
+
+@router.get("/bookings/{booking_id}", summary="One booking with its meeting's state")
+async def get_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
+    return await service.get_booking(session, booking_id)
+
+
+@router.patch(
+    "/bookings/{booking_id}",
+    summary="Reschedule, reassign to another employee, or correct a booking's details",
+)
+async def update_booking(
+    booking_id: uuid.UUID, data: BookingUpdate, session: SessionDep, _: TokenDep
+) -> BookingOut:
+    return await service.update_booking(session, booking_id, data)
+
+
+@router.delete(
+    "/bookings/{booking_id}",
+    summary="Cancel a booking (its meeting is deleted; both sides are told); answers the booking",
+)
+async def cancel_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
+    return await service.cancel_booking(session, booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/sync",
+    status_code=202,
+    summary="Sync now: the booking's pending or failed meeting is tried at once",
+)
+async def sync_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
+    return await service.request_sync(session, booking_id)

@@ -1,0 +1,256 @@
+"""Email pages: SMTP settings, email templates, the outbox, and the local mailbox.
+
+The mailbox shows what the local SMTP sink (`request.app.state.mail_sink`, set by the demo and
+the UI tests) caught, so a new user reads the emails without a mail server; without a sink it
+is not there (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from zoombridge.errors import DomainError, NotFoundError
+from zoombridge.notifications import service
+from zoombridge.notifications.models import EmailState, SmtpSecurity
+from zoombridge.notifications.schemas import EmailTemplateIn, SmtpSettingsIn
+from zoombridge.notifications.sink import MailSink
+from zoombridge.web.auth_session import Csrf, SignedIn, flash
+from zoombridge.web.deps import SessionDep
+from zoombridge.web.views.common import parse_id, redirect, render, ui_router
+from zoombridge.web.views.forms import pydantic_problems
+
+router = ui_router()
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _problems(exc: ValidationError | DomainError) -> tuple[str, dict[str, str]]:
+    if isinstance(exc, ValidationError):
+        return "Some fields need fixing.", {p.field: p.message for p in pydantic_problems(exc)}
+    return exc.detail, {p.field: p.message for p in exc.field_errors}
+
+
+# --- Settings → Email (SMTP) -------------------------------------------------------------------
+
+
+@router.get("/settings", dependencies=[SignedIn])
+async def settings_page() -> Response:
+    return redirect("/settings/email")
+
+
+async def _smtp_page(
+    request: Request,
+    session: SessionDep,
+    form: dict[str, str] | None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    row = await service.get_smtp(session)
+    if form is None:
+        form = (
+            {
+                "host": row.host,
+                "port": str(row.port),
+                "security": row.security.value,
+                "username": row.username or "",
+                "from_address": row.from_address,
+                "from_name": row.from_name,
+                "timeout_seconds": str(row.timeout_seconds),
+            }
+            if row
+            else {"port": "587", "security": "starttls", "from_name": "zoombridge"}
+        )
+    form.pop("password", None)  # never shown back, not even after an error
+    return render(
+        request,
+        "settings_email.html",
+        status_code=status_code,
+        form=form,
+        stored=row is not None,
+        password_set=bool(row is not None and row.password is not None),
+        securities=list(SmtpSecurity),
+        error=error,
+        errors=errors or {},
+    )
+
+
+@router.get("/settings/email", response_class=HTMLResponse, dependencies=[SignedIn])
+async def smtp_page(request: Request, session: SessionDep) -> Response:
+    return await _smtp_page(request, session, None)
+
+
+@router.post("/settings/email", dependencies=[SignedIn, Csrf])
+async def smtp_save(request: Request, session: SessionDep) -> Response:
+    form = await _form(request)
+    values: dict[str, Any] = {
+        "host": form.get("host", ""),
+        "port": form.get("port", "").strip() or 587,
+        "security": form.get("security", "starttls"),
+        "username": form.get("username", "").strip() or None,
+        "from_address": form.get("from_address", "").strip(),
+        "from_name": form.get("from_name", ""),
+        "timeout_seconds": form.get("timeout_seconds", "").strip() or 30,
+    }
+    # An empty password field keeps the stored one; "remove" clears it.
+    if form.get("password"):
+        values["password"] = form["password"]
+    elif form.get("remove_password"):
+        values["password"] = ""
+    try:
+        await service.put_smtp(session, SmtpSettingsIn(**values))
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        error, errors = _problems(exc)
+        return await _smtp_page(request, session, form, status_code=422, error=error, errors=errors)
+    flash(request, "Email settings saved.")
+    return redirect("/settings/email")
+
+
+@router.post("/settings/email/delete", dependencies=[SignedIn, Csrf])
+async def smtp_delete(request: Request, session: SessionDep) -> Response:
+    await service.delete_smtp(session)
+    flash(request, "Email settings removed: emails wait, unsent, until new ones are saved.")
+    return redirect("/settings/email")
+
+
+# --- Email templates ---------------------------------------------------------------------------
+
+
+@router.get("/settings/email-templates", response_class=HTMLResponse, dependencies=[SignedIn])
+async def templates_page(request: Request, session: SessionDep) -> Response:
+    return render(request, "email_templates.html", templates=await service.list_templates(session))
+
+
+async def _template_page(
+    request: Request,
+    session: SessionDep,
+    key: str,
+    form: dict[str, str] | None = None,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    template = await service.get_template(session, key)
+    return render(
+        request,
+        "email_template.html",
+        status_code=status_code,
+        email_template=template,
+        form=form or {"subject": template.subject, "body": template.body},
+        error=error,
+        errors=errors or {},
+    )
+
+
+@router.get("/settings/email-templates/{key}", response_class=HTMLResponse, dependencies=[SignedIn])
+async def template_page(request: Request, session: SessionDep, key: str) -> Response:
+    return await _template_page(request, session, key)
+
+
+@router.post("/settings/email-templates/{key}", dependencies=[SignedIn, Csrf])
+async def template_save(request: Request, session: SessionDep, key: str) -> Response:
+    form = await _form(request)
+    try:
+        data = EmailTemplateIn(subject=form.get("subject", ""), body=form.get("body", ""))
+        await service.put_template(session, key, data)
+    except (ValidationError, DomainError) as exc:
+        if isinstance(exc, NotFoundError):
+            raise
+        await session.rollback()
+        error, errors = _problems(exc)
+        return await _template_page(
+            request, session, key, form, status_code=422, error=error, errors=errors
+        )
+    flash(request, "Template saved.")
+    return redirect(f"/settings/email-templates/{key}")
+
+
+@router.post("/settings/email-templates/{key}/reset", dependencies=[SignedIn, Csrf])
+async def template_reset(request: Request, session: SessionDep, key: str) -> Response:
+    await service.reset_template(session, key)
+    flash(request, "Template back to the built-in text.")
+    return redirect(f"/settings/email-templates/{key}")
+
+
+# --- Outbox ------------------------------------------------------------------------------------
+
+
+@router.get("/emails", response_class=HTMLResponse, dependencies=[SignedIn])
+async def outbox_page(request: Request, session: SessionDep, state: str | None = None) -> Response:
+    chosen = EmailState(state) if state in {s.value for s in EmailState} else None
+    rows = await service.list_emails(session, state=chosen)
+    return render(
+        request,
+        "emails.html",
+        emails=rows,
+        states=list(EmailState),
+        state=chosen.value if chosen else "",
+        smtp_set=await service.get_smtp(session) is not None,
+        refresh=any(e.state is EmailState.PENDING and e.not_before is None for e in rows),
+    )
+
+
+@router.get("/emails/{email_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+async def email_page(request: Request, session: SessionDep, email_id: str) -> Response:
+    row = await service.get_email(session, parse_id(email_id, "email"))
+    return render(request, "email.html", email=row)
+
+
+# --- Mailbox (local SMTP sink) -----------------------------------------------------------------
+
+
+def _sink(request: Request) -> MailSink:
+    sink: MailSink | None = getattr(request.app.state, "mail_sink", None)
+    if sink is None:
+        raise NotFoundError("There is no local mailbox: emails go to the SMTP server set up.")
+    return sink
+
+
+@router.get("/mailbox", response_class=HTMLResponse, dependencies=[SignedIn])
+async def mailbox_page(request: Request, session: SessionDep) -> Response:
+    sink = _sink(request)
+    # Refreshes by itself while the outbox has emails the worker can send now.
+    pending = await service.list_emails(session, state=EmailState.PENDING, limit=50)
+    return render(
+        request,
+        "mailbox.html",
+        messages=list(reversed(sink.messages())),
+        sink=sink,
+        refresh=any(e.not_before is None for e in pending),
+    )
+
+
+@router.get("/mailbox/{message_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+async def mailbox_message(request: Request, message_id: int) -> Response:
+    message = _sink(request).get(message_id)
+    if message is None:
+        raise NotFoundError(f"No message {message_id} in the local mailbox.")
+    return render(request, "mailbox_message.html", message=message)
+
+
+# --- An event's reminders and emails -----------------------------------------------------------
+
+
+@router.get(
+    "/events/{event_id}/notifications", response_class=HTMLResponse, dependencies=[SignedIn]
+)
+async def event_notifications(request: Request, session: SessionDep, event_id: str) -> Response:
+    from zoombridge.events import service as events
+
+    event = await events.get_event_view(session, parse_id(event_id, "event"))
+    return render(
+        request,
+        "event_notifications.html",
+        event=event,
+        emails=await service.list_emails(session, event_id=event.id),
+        reminders=await service.list_reminders(session, event_id=event.id),
+    )

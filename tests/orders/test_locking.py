@@ -1,0 +1,68 @@
+"""Which order changes wait for each other on PostgreSQL (O4 stays race-free, the rest runs side
+by side): an event without a seat limit is not locked exclusively, only the same person is."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.orders.factories import create_event
+from tests.orders.helpers import registrations
+from zoombridge.db.session import transaction
+from zoombridge.events.models import ZoomKind
+from zoombridge.orders.models import OrderStatus
+from zoombridge.orders.schemas import AttendeeIn, OrderCreate
+from zoombridge.orders.service import create_order
+
+
+def _order(*emails: str) -> OrderCreate:
+    return OrderCreate(
+        status=OrderStatus.COMPLETED,
+        attendees=[AttendeeIn(email=e, first_name="Ada", last_name="Tester") for e in emails],
+    )
+
+
+async def test_orders_for_other_people_do_not_wait_but_the_same_person_does(
+    database_url: str, db_sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers itself; the row locks are PostgreSQL's")
+    event = await create_event(db_sessionmaker, kind=ZoomKind.WEBINAR)  # no seat limit
+
+    async def order_without_waiting(*emails: str) -> None:
+        async with transaction(db_sessionmaker) as session:
+            # Any lock wait fails at once instead of waiting for the holder below.
+            await session.execute(text("SET LOCAL lock_timeout = '500ms'"))
+            await create_order(session, event.event_id, _order(*emails))
+
+    async with db_sessionmaker() as holder:
+        await create_order(holder, event.event_id, _order("ada@example.com"))  # not committed
+        await order_without_waiting("bob@example.com", "cy@example.com")
+        with pytest.raises(DBAPIError, match="lock timeout"):
+            await order_without_waiting("dee@example.com", "ada@example.com")
+        await holder.commit()
+    await order_without_waiting("ada@example.com")  # free again: same person, second ticket
+
+    rows = await registrations(db_sessionmaker)
+    assert sorted(email for _, email in rows) == [
+        "ada@example.com",
+        "bob@example.com",
+        "cy@example.com",
+    ]
+
+
+async def test_an_event_with_a_capacity_still_takes_orders_one_at_a_time(
+    database_url: str, db_sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers itself; the row locks are PostgreSQL's")
+    event = await create_event(db_sessionmaker, kind=ZoomKind.WEBINAR, capacity=10)
+    async with db_sessionmaker() as holder:
+        await create_order(holder, event.event_id, _order("ada@example.com"))
+        async with transaction(db_sessionmaker) as session:
+            await session.execute(text("SET LOCAL lock_timeout = '500ms'"))
+            with pytest.raises(DBAPIError, match="lock timeout"):
+                await create_order(session, event.event_id, _order("bob@example.com"))
+        await holder.commit()
