@@ -183,14 +183,16 @@ async def send_storm(
             began = time.perf_counter()
             try:
                 answer = await http.post(path, content=raw, headers=headers)
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 errors += 1
                 failed.append(raw)
+                statuses[f"not answered: {type(exc).__name__}"] += 1  # shown with the answers
                 continue
             latencies.append(time.perf_counter() - began)
             if answer.status_code != 200:
                 errors += 1
                 failed.append(raw)
+                statuses[f"HTTP {answer.status_code}"] += 1  # shown with the answers
                 continue
             statuses[str(answer.json().get("status", "ok"))] += 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.attendance.bench_harness import load_bench
+from tests.bench_loader import load_bench
 from zoombridge.simulator import SimulatorServer
 
 

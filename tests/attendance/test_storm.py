@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from tests.attendance.bench_harness import load_bench
+from tests.bench_loader import load_bench
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import WorkerFactory, World
 from zoombridge.events.models import LinkMode, ZoomKind

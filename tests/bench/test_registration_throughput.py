@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench._harness import load_bench
+from tests.bench_loader import load_bench
 
 
 @pytest.mark.timeout(300)

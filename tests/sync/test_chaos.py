@@ -5,28 +5,11 @@ size)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "chaos.py"
-
-
-def _harness() -> ModuleType:
-    # The bench imports its sibling `_setup` the way it does when run as a script.
-    if str(BENCH.parent) not in sys.path:
-        sys.path.insert(0, str(BENCH.parent))
-    spec = importlib.util.spec_from_file_location("zoombridge_bench_chaos", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from tests.bench_loader import load_bench
 
 ATTENDEES = 120
 
@@ -35,7 +18,7 @@ ATTENDEES = 120
 async def test_killed_workers_and_a_faulty_zoom_end_in_the_desired_state(
     database_url: str, tmp_path: Path
 ) -> None:
-    chaos = _harness()
+    chaos = load_bench("chaos")
     result = await chaos.run_chaos(
         database_url,
         attendees=ATTENDEES,

@@ -4,38 +4,21 @@ from Zoom), and complete once both clocks pass midnight (the harness is bench/da
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.bench_loader import load_bench
 from zoombridge.orders.models import RegistrationState
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "day_caps.py"
 EVENTS = 104  # just past the host's 100 a day: 4 must wait
-
-
-def _harness() -> ModuleType:
-    # The bench imports its sibling `_setup` the way it does when run as a script.
-    if str(BENCH.parent) not in sys.path:
-        sys.path.insert(0, str(BENCH.parent))
-    spec = importlib.util.spec_from_file_location("zoombridge_bench_day_caps", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.timeout(240)
 async def test_work_over_a_daily_cap_waits_for_midnight_and_then_completes(
     database_url: str,
 ) -> None:
-    caps = _harness()
+    caps = load_bench("day_caps")
     result = await caps.run_day_caps(database_url, events=EVENTS, say=print)
     midnight = datetime(2031, 3, 2, 0, 0, tzinfo=UTC)
     assert result.midnight == midnight

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench._harness import load_bench
+from tests.bench_loader import load_bench
 from tests.fixtures.database import PostgresServer
 
 # A worker claims up to 600 registrations a round: 1,200 keeps both processes sending at once.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from zoombridge.bookings import service
@@ -29,17 +29,9 @@ from zoombridge.bookings.schemas import (
 from zoombridge.connections.schemas import ZoomHostRead
 from zoombridge.orders import idempotency
 from zoombridge.web.deps import SessionDep, TokenDep
+from zoombridge.web.idempotent import IdempotencyKey, answer_once
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Retry safely: the same key with the same body gets the first answer again.",
-    ),
-]
-REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 # Services
@@ -141,24 +133,15 @@ async def create_booking(
     token: TokenDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work() -> Any:
+    async def work() -> tuple[int, Any]:
         booking = await service.create_booking(session, data)
-        return booking.model_dump(mode="json")
+        return 201, booking.model_dump(mode="json")
 
-    if idempotency_key is None:
-        return JSONResponse(await work(), status_code=201)
     # The parsed body, not its bytes: a retry that formats the same JSON differently matches.
     request_hash = idempotency.fingerprint(
         "POST", request.url.path, data.model_dump_json().encode()
     )
-    claimed = await idempotency.claim(session, token.id, idempotency_key, request_hash)
-    if isinstance(claimed, idempotency.StoredAnswer):
-        return JSONResponse(
-            claimed.body, status_code=claimed.status, headers={REPLAYED_HEADER: "true"}
-        )
-    body = await work()
-    await idempotency.store(session, claimed, 201, body)
-    return JSONResponse(body, status_code=201)
+    return await answer_once(session, token, idempotency_key, request_hash, work)
 
 
 @router.get("/bookings/{booking_id}", summary="One booking with its meeting's state")

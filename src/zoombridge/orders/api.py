@@ -7,13 +7,11 @@ same key and body gets the first answer again; see `zoombridge.orders.idempotenc
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from zoombridge.accounts.models import ApiToken
 from zoombridge.errors import FieldProblem, InvalidInput
 from zoombridge.notifications.tickets import resend_tickets
 from zoombridge.orders import idempotency, service
@@ -28,38 +26,9 @@ from zoombridge.orders.schemas import (
 )
 from zoombridge.orders.tickets import find_attendee
 from zoombridge.web.deps import SessionDep, TokenDep
+from zoombridge.web.idempotent import IdempotencyKey, answer_once
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Retry safely: the same key with the same body gets the first answer again.",
-    ),
-]
-REPLAYED_HEADER = "Idempotent-Replayed"
-
-
-async def _answer_once(
-    session: SessionDep,
-    token: ApiToken,
-    key: str | None,
-    request_hash: str,
-    work: Callable[[], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Run `work` (status, JSON body), or replay the stored answer for this key."""
-    if key is None:
-        status, body = await work()
-        return JSONResponse(body, status_code=status)
-    claimed = await idempotency.claim(session, token.id, key, request_hash)
-    if isinstance(claimed, idempotency.StoredAnswer):
-        return JSONResponse(
-            claimed.body, status_code=claimed.status, headers={REPLAYED_HEADER: "true"}
-        )
-    status, body = await work()
-    await idempotency.store(session, claimed, status, body)
-    return JSONResponse(body, status_code=status)
 
 
 @router.post(
@@ -86,7 +55,7 @@ async def create_order(
         view = await service.get_order_view(session, order.id)
         return 201, view.model_dump(mode="json")
 
-    return await _answer_once(session, token, idempotency_key, request_hash, work)
+    return await answer_once(session, token, idempotency_key, request_hash, work)
 
 
 @router.get("/events/{event_id}/orders", response_model=list[OrderOut])
@@ -224,4 +193,4 @@ async def import_attendees(
         result = await import_attendees_csv(session, event_id, text, reference=reference)
         return 200, result.model_dump(mode="json")
 
-    return await _answer_once(session, token, idempotency_key, request_hash, work)
+    return await answer_once(session, token, idempotency_key, request_hash, work)

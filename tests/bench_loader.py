@@ -1,4 +1,5 @@
-"""Loads a bench script as a module (the benches' harness, run small by the tests)."""
+"""Loading a bench script as a module, the way it runs as a script (its sibling `_setup` on the
+path), so the tests run the very harness the benches run full size."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def load_bench(name: str) -> ModuleType:
-    # The bench imports its sibling `_setup` the way it does when run as a script.
-    if str(BENCH_DIR) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR))
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
     module_name = f"zoombridge_bench_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, BENCH_DIR / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(module_name, BENCH / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
