@@ -25,8 +25,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
-from zoombridge.events.models import Event, LinkMode, MeetingLink, ZoomKind
+from zoombridge.connections.models import ZoomConnection, ZoomKind, ZoomPlan
+from zoombridge.events.models import Event, LinkMode, MeetingLink
 from zoombridge.simulator import SimulatorServer
 
 

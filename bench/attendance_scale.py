@@ -39,6 +39,7 @@ from _setup import add_simulated_connection
 from zoombridge.attendance.merge import Segment, merge
 from zoombridge.attendance.models import AttendancePull
 from zoombridge.attendance.service import event_attendance
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
@@ -51,11 +52,10 @@ from zoombridge.events.models import (
     MeetingLink,
     SessionKind,
     SessionStatus,
-    ZoomKind,
 )
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorConfig, SimulatorServer
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 from zoombridge.zoom import MeetingCreate, ZoomClient, ZoomCredentials
 from zoombridge.zoom.plans import Plan
 

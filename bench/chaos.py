@@ -51,12 +51,12 @@ from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
+from zoombridge.engine.backoff import Backoff
 from zoombridge.events.models import LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
 from zoombridge.settings import Settings
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
-from zoombridge.sync.backoff import Backoff
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 from zoombridge.zoom.daily_caps import next_utc_midnight
 
 FINAL = {RegistrationState.REGISTERED, RegistrationState.CANCELLED}

@@ -39,16 +39,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from _setup import add_simulated_connection
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink, ZoomKind
+from zoombridge.engine.backoff import Backoff
+from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorConfig, SimulatorServer
-from zoombridge.sync.backoff import Backoff
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 from zoombridge.zoom.daily_caps import next_utc_midnight
 
 HOST_CAP = 100

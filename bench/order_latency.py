@@ -34,8 +34,8 @@ from zoombridge.db.session import create_sessionmaker
 from zoombridge.orders.models import Registration, RegistrationState
 from zoombridge.settings import Settings
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
-from zoombridge.sync.worker import Worker
 from zoombridge.web.app import create_app
+from zoombridge.worker import Worker
 
 
 @dataclass

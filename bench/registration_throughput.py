@@ -57,8 +57,8 @@ from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
 from zoombridge.events.models import MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState
+from zoombridge.orders.tasks.registrations import MAX_BATCH
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
-from zoombridge.sync.registrations import MAX_BATCH
 from zoombridge.zoom import (
     LimiterRegistry,
     Plan,

@@ -52,14 +52,15 @@ from _setup import (
     stop_process,
     throwaway_postgres,
 )
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink, ZoomKind
+from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
+from zoombridge.orders.tasks.registrations import MAX_BATCH
 from zoombridge.simulator import FaultConfig, SimulatorConfig, SimulatorServer
-from zoombridge.sync.registrations import MAX_BATCH
 from zoombridge.zoom import Plan
 from zoombridge.zoom.operations import operation_for
 from zoombridge.zoom.plans import PER_SECOND

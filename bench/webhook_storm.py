@@ -54,17 +54,18 @@ from _setup import (
 )
 from zoombridge.attendance.merge import Segment, merge
 from zoombridge.attendance.service import event_attendance
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
+from zoombridge.connections.models import ZoomConnection, ZoomKind, ZoomPlan
 from zoombridge.db import migrate
 from zoombridge.db.encryption import SecretBox
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink, ZoomKind
+from zoombridge.engine.context import SyncContext
+from zoombridge.engine.inbox import apply_pending
+from zoombridge.engine.models import InboundWebhook
+from zoombridge.events.models import Event, LinkMode, LinkState, MeetingLink
 from zoombridge.settings import Settings
-from zoombridge.sync.context import SyncContext
-from zoombridge.sync.models import InboundWebhook
-from zoombridge.sync.webhooks import apply_pending
-from zoombridge.sync.worker import Worker
+from zoombridge.wiring import webhook_routes
+from zoombridge.worker import Worker
 from zoombridge.zoom.webhooks import sign
 
 SECRET = "storm-webhook-secret"
@@ -211,7 +212,7 @@ async def apply_all(ctx: SyncContext) -> tuple[int, float]:
     started = time.perf_counter()
     applied = 0
     while True:
-        done = await apply_pending(ctx, limit=500)
+        done = await apply_pending(ctx, webhook_routes(), limit=500)
         if not done:
             break
         applied += done

@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from zoombridge.kit.listening import ListenError, listen, port_number
+
 DEMO_DB_NAME = "demo.sqlite"
 DEMO_EMAIL = "demo@example.com"
 STOP_TIMEOUT_S = 10.0
@@ -48,9 +50,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "data. Prints the URL, a login and an API token.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=9000, help="port of the UI and API")
+    parser.add_argument("--port", type=port_number, default=9000, help="port of the UI and API")
     parser.add_argument(
-        "--sim-port", type=int, default=0, help="port of the Zoom simulator (default: a free one)"
+        "--sim-port",
+        type=port_number,
+        default=0,
+        help="port of the Zoom simulator (default: a free one)",
     )
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where demo.sqlite lives (default: settings)"
@@ -92,18 +97,10 @@ def _fresh_database(db_path: Path) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise DemoError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
-        ) from None
-    return sock
+        return listen(host, port)
+    except ListenError as exc:
+        raise DemoError(str(exc)) from None
 
 
 def _shown_host(host: str) -> str:
@@ -113,6 +110,7 @@ def _shown_host(host: str) -> str:
 async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     import uvicorn
 
+    from zoombridge import wiring
     from zoombridge.db.encryption import load_secret_box
     from zoombridge.db.engine import create_engine
     from zoombridge.db.migrate import upgrade_async
@@ -120,8 +118,8 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     from zoombridge.notifications.sink import MailSink
     from zoombridge.settings import get_settings
     from zoombridge.simulator import SimulatorConfig, SimulatorServer
-    from zoombridge.sync.worker import Worker
     from zoombridge.web.app import create_app
+    from zoombridge.worker import Worker
 
     out = out or sys.stdout
     base = get_settings()
@@ -161,9 +159,12 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     try:
         await upgrade_async(engine)
         sessionmaker = create_sessionmaker(engine)
+        wiring.connect_signals()  # the sample data goes through the services
         sample = await create_sample_data(sessionmaker, simulator, sink)
         app = create_app(settings, sessionmaker=sessionmaker)
         app.state.mail_sink = sink
+        # Event pages link each meeting to the simulator's page, where it can be driven.
+        app.state.simulator_url = simulator.admin_url
 
         server = _server_without_signal_handling(
             uvicorn.Config(
@@ -241,10 +242,10 @@ async def create_sample_data(sessionmaker: Any, simulator: Any, sink: Any) -> Sa
     from zoombridge.bookings import service as bookings
     from zoombridge.bookings.schemas import EmployeeCreate, ServiceCreate
     from zoombridge.connections import service as connections
+    from zoombridge.connections.models import ZoomKind
     from zoombridge.connections.schemas import ZoomConnectionCreate
     from zoombridge.db.session import transaction
     from zoombridge.events import service as events
-    from zoombridge.events.models import ZoomKind
     from zoombridge.events.schemas import EventCreate
     from zoombridge.notifications import service as notifications
     from zoombridge.notifications.models import SmtpSecurity
@@ -439,7 +440,8 @@ def _print_banner(
         f"  API:          {url}/api/v1   (OpenAPI: {url}/openapi.json)",
         f"  API token:    {sample.api_token}",
         f"  Database:     {db_path} (recreated at every start)",
-        f"  Zoom (sim):   {simulator.url}  (admin: {simulator.admin_url})",
+        f"  Zoom (sim):   {simulator.admin_url}/  (drive it: change or delete meetings, "
+        "start them, make people join and leave)",
         f"  Webhooks:     {webhook_note}",
         f"  Mailbox:      {url}/mailbox  (the emails sent, caught by a local SMTP server)",
         f"  Booking:      {booking_note}",

@@ -34,6 +34,13 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The actor lacks a permission (or acts outside its departments); the message names it."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     """The request is valid but the current state refuses it (e.g. capacity, duplicates)."""
 

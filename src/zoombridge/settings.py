@@ -41,6 +41,58 @@ class Settings(BaseSettings):
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- the web UI's session (see docs/security.md) ---------------------------------------
+    session_lifetime_hours: float = Field(
+        default=14 * 24,
+        gt=0,
+        description="How long a sign-in lasts, from the moment of signing in (the cookie and "
+        "the server both stop accepting it after that).",
+    )
+    cookie_secure: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="The session cookie's Secure flag: `auto` sets it when the request came "
+        "over https (as seen by `serve`, after trusted proxy headers), `true` always, "
+        "`false` never.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-Proto / X-Forwarded-For `serve` believes "
+        "(comma-separated addresses or networks, `*` for any): the scheme decides the cookie's "
+        "Secure flag in `auto` and the address is what sign-in throttling counts.",
+    )
+
+    # --- sign-in throttling ----------------------------------------------------------------
+    signin_free_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed sign-ins to one account before a delay applies."
+    )
+    signin_free_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (any accounts) before a delay.",
+    )
+    signin_max_delay_seconds: int = Field(
+        default=15 * 60, ge=1, description="The longest delay; it doubles up to this."
+    )
+
+    # --- request limits --------------------------------------------------------------------
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest request body (413 above)."
+    )
+    max_csv_import_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest CSV upload (`POST /api/v1/events/{id}/attendees.csv`).",
+    )
+    max_json_depth: int = Field(
+        default=32, ge=2, le=500, description="Deepest JSON nesting accepted (API, webhooks)."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=60_000,
+        ge=0,
+        description="How long a SQLite writer waits for the write lock before the request is "
+        "answered 503.",
+    )
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -13,9 +13,10 @@ from tests.attendance.events import ended_event, participant_event, signed
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import WorkerFactory, World
 from zoombridge.attendance.models import AttendancePull
-from zoombridge.events.models import MeetingLink, ZoomKind
-from zoombridge.sync.models import AuditEntry
-from zoombridge.sync.worker import Worker
+from zoombridge.connections.models import ZoomKind
+from zoombridge.engine.models import AuditEntry
+from zoombridge.events.models import MeetingLink
+from zoombridge.worker import Worker
 
 PEOPLE = 130  # x 3 segments = 390 report rows: two pages of 300
 
@@ -106,7 +107,9 @@ async def test_report_of_an_ended_webinar_is_pulled_across_pages_once(
         assert person["percent"] == round(100 * expected_seconds(n) / 3600, 1)
 
     audit = await world.all(select(AuditEntry).where(AuditEntry.operation == "attendance:report"))
-    assert [(a.items, a.event_id, a.outcome.value) for a in audit] == [(3 * PEOPLE, event.id, "ok")]
+    assert [(a.items, a.subject("event"), a.outcome.value) for a in audit] == [
+        (3 * PEOPLE, event.id, "ok")
+    ]
 
     # Later passes, and the same ended event delivered again, pull nothing more.
     await deliver(api, connection.id, ended_event(meeting_id, instance["uuid"]) | {"event_ts": 1})
@@ -133,7 +136,7 @@ async def test_a_failed_pull_is_retried(
     assert pull.attempts == 1
     assert pull.last_error is not None
     assert "trying again" in pull.last_error
-    audit = await world.all(select(AuditEntry).where(AuditEntry.link_id.is_not(None)))
+    audit = await world.all(select(AuditEntry).where(AuditEntry.subjects.any(kind="link")))
     assert "retry" in {a.outcome.value for a in audit}
 
     world.admin.faults(error_rate=0.0)

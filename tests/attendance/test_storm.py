@@ -10,7 +10,8 @@ from pydantic import SecretStr
 from tests.bench_loader import load_bench
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import WorkerFactory, World
-from zoombridge.events.models import LinkMode, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.events.models import LinkMode
 
 
 @pytest.mark.timeout(180)

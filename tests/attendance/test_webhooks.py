@@ -12,9 +12,11 @@ from tests.attendance.events import participant_event, signed
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import START, WorkerFactory, World
 from zoombridge.attendance.models import AttendanceMark
-from zoombridge.events.models import LinkMode, ZoomKind
-from zoombridge.sync.models import InboundWebhook
-from zoombridge.sync.webhooks import apply_pending
+from zoombridge.connections.models import ZoomKind
+from zoombridge.engine.inbox import apply_pending
+from zoombridge.engine.models import InboundWebhook
+from zoombridge.events.models import LinkMode
+from zoombridge.wiring import webhook_routes
 
 MEETING_ID = 81_234_567_890
 INSTANCE = "inst-1=="
@@ -35,7 +37,7 @@ async def deliver(api: ApiHarness, connection_id: Any, body: dict[str, Any]) -> 
 
 async def apply_all(make_worker: WorkerFactory) -> None:
     worker = make_worker()
-    while await apply_pending(worker.context):
+    while await apply_pending(worker.context, webhook_routes()):
         pass
 
 

@@ -18,6 +18,7 @@ from tests.bookings.helpers import (
     create_employee,
     create_service,
     emails,
+    iso,
     mark_sent,
     pending,
     post,
@@ -452,3 +453,24 @@ async def test_openapi_lists_the_routes(api: ApiHarness) -> None:
         assert all(paths[path][m].get("summary") for m in methods)
     unauthenticated = await api.anonymous.get(BASE)
     assert unauthenticated.status_code == 401
+
+
+async def test_a_booking_in_the_past_is_refused_unless_recorded_on_purpose(
+    api: ApiHarness, zoom: Setup
+) -> None:
+    past = iso(datetime(2020, 3, 3, 10, 0, tzinfo=UTC))
+    before = await snapshot(api.sessionmaker)
+    response = await api.http.post(
+        BASE, json=booking_body(zoom.service["id"], zoom.ada["id"], start_at=past)
+    )
+    assert response.status_code == 422
+    assert "has already passed" in fields_of(response.json())["start_at"]
+    assert await snapshot(api.sessionmaker) == before
+
+    recorded = await post(
+        api.http,
+        BASE,
+        booking_body(zoom.service["id"], zoom.ada["id"], start_at=past, allow_past=True),
+    )
+    assert recorded["start_at"].startswith("2020-03-03")
+    assert await emails(api.sessionmaker, recorded["id"]) == []

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from tests.fixtures.contract import ContractRecorder
 from tests.fixtures.reference import require_reference_dir
-from tests.fixtures.simulator import SimAdmin
-from tests.fixtures.zoom_spec import ContractRecorder
+from tests.fixtures.simulator import SimAdmin, fetch_token
 from zoombridge.simulator import SimulatorServer
 from zoombridge.zoom import (
     OPERATIONS,
@@ -218,6 +218,52 @@ async def recordings(c: Ctx) -> None:
     assert (await c.zoom.get_recordings(meeting_id)).recording_files
 
 
+def _zoom_as_organiser(c: Ctx, method: str, path: str, body: dict[str, object]) -> None:
+    """A change made in Zoom by the organiser (the client has no call for it)."""
+    server = c.admin.server
+    answer = httpx.request(
+        method,
+        server.api_url + path,
+        json=body,
+        headers={"Authorization": f"Bearer {fetch_token(server)}"},
+        timeout=10,
+    )
+    assert answer.status_code in (201, 204), answer.text
+
+
+async def registration_form(c: Ctx) -> None:
+    webinar_id = await c.meeting("webinar")
+    assert (await c.zoom.get_registration_form(webinar_id)).required_beyond_name_and_email() == []
+    _zoom_as_organiser(
+        c,
+        "PATCH",
+        f"/webinars/{webinar_id}/registrants/questions",
+        {
+            "questions": [
+                {"field_name": "last_name", "required": True},
+                {"field_name": "phone", "required": True},
+                {"field_name": "city", "required": False},
+            ],
+            "custom_questions": [{"title": "Company size", "type": "short", "required": True}],
+        },
+    )
+    form = await c.zoom.get_registration_form(webinar_id)
+    assert form.required_beyond_name_and_email() == ["phone", "Company size"]
+
+
+async def panelists(c: Ctx) -> None:
+    webinar_id = await c.meeting("webinar")
+    assert await c.zoom.list_panelists(webinar_id) == []
+    _zoom_as_organiser(
+        c,
+        "POST",
+        f"/webinars/{webinar_id}/panelists",
+        {"panelists": [{"email": "pam@example.com", "name": "Pam Panel"}]},
+    )
+    [pam] = await c.zoom.list_panelists(webinar_id)
+    assert (pam.email, pam.name) == ("pam@example.com", "Pam Panel")
+
+
 def both(
     action: Callable[[Ctx, Kind], Awaitable[None]], meeting: str, webinar: str
 ) -> dict[str, Scenario]:
@@ -248,6 +294,8 @@ SCENARIOS: dict[str, Scenario] = {
     **both(report_participants, "reportMeetingParticipants", "reportWebinarParticipants"),
     "webinarAbsentees": absentees,
     "recordingGet": recordings,
+    "webinarRegistrantsQuestionsGet": registration_form,
+    "webinarPanelists": panelists,
 }
 
 

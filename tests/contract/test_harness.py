@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.zoom_spec import ContractRecorder, SpecValidatingTransport, ZoomSpecs
+from tests.fixtures.contract import ContractRecorder, SpecValidatingTransport
+from tests.fixtures.zoom_spec import ZoomSpecs
 
 API = "http://127.0.0.1:1/v2"
 AUTH = {"Authorization": "Bearer test-token"}

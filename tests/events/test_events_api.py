@@ -124,10 +124,10 @@ HOST_ERROR = "is not a user of this Zoom account; fetch hosts or pick one listed
     [
         ({"topic": "x" * 256}, "topic", "255"),
         ({"topic": None}, "topic", "required"),
-        ({"duration_minutes": 1440}, "duration_minutes", "1439"),
+        ({"duration_minutes": 1440}, "duration_minutes", "1,439"),
         ({"duration_minutes": 0}, "duration_minutes", "1"),
         ({"timezone": "Mars/Olympus"}, "timezone", "IANA"),
-        ({"start": "2026-12-10T15:00:00"}, "start", "timezone"),
+        ({"start": "2026-12-10T15:00:00"}, "start", "offset from UTC"),
         (
             {"duration_minutes": None, "end": "2026-12-10T12:00:00Z"},
             "end",
@@ -181,6 +181,23 @@ async def test_bad_input_is_refused_with_field_errors_and_stores_nothing(
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert field in errors, errors
     assert words in errors[field]
+    assert await row_counts(api.sessionmaker) == before
+
+
+async def test_an_empty_request_names_every_missing_field_in_one_answer(
+    api: ApiHarness,
+) -> None:
+    before = await row_counts(api.sessionmaker)
+    response = await api.http.post(BASE, json={})
+    assert response.status_code == 422, response.text
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert {"connection_id", "topic", "timezone", "start", "duration_minutes"} <= set(errors)
+    assert "connection" in errors["connection_id"]
+    # An unknown connection is one problem among the others, not the only one reported.
+    response = await api.http.post(BASE, json={"connection_id": str(uuid.uuid4())})
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert {"connection_id", "topic", "start"} <= set(errors)
+    assert "no Zoom connection" in errors["connection_id"]
     assert await row_counts(api.sessionmaker) == before
 
 
@@ -400,7 +417,7 @@ async def test_delete_cancels_and_releases_every_link(api: ApiHarness, connectio
     assert (await api.http.patch(f"{BASE}/{event['id']}", json={"topic": "x"})).status_code == 409
     assert (await api.http.delete(f"{BASE}/{event['id']}")).status_code == 200
     scheduled = (await api.http.get(f"{BASE}?status=scheduled")).json()
-    assert scheduled == []
+    assert scheduled == {"items": [], "next_cursor": None, "total": 0}
 
 
 async def test_approval_warning_and_fix(api: ApiHarness, connection_id: str) -> None:

@@ -18,7 +18,7 @@ from tests.fixtures.api import ApiHarness
 from tests.fixtures.simulator import SimAdmin, fetch_token
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorServer
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 
 
 @pytest.fixture
@@ -132,3 +132,78 @@ async def test_link_a_picked_meeting_and_fix_its_approval(
     assert fixed["approval_type"] == 0
     assert fixed["approval_warning"] is None
     assert sim_admin.get(f"/meetings/{meeting_id}")["settings"]["approval_type"] == 0
+
+
+async def test_registration_and_confirmation_switches_reach_zoom(
+    api: ApiHarness, simulator: SimulatorServer, sim_admin: SimAdmin, worker: Worker
+) -> None:
+    connection = await create_connection(
+        api.http,
+        account_id="sim-account",
+        client_id="sim-client-id",
+        client_secret="sim-client-secret",
+        api_url=simulator.api_url,
+        oauth_url=simulator.oauth_url,
+    )
+    body = event_body(connection["id"], kind="meeting", zoom_confirmation_email=False)
+    created = (await api.http.post(BASE, json=body)).json()
+    [link] = (await sync(worker, api, created["id"]))["links"]
+    settings = sim_admin.get(f"/meetings/{link['zoom_meeting_id']}")["settings"]
+    assert settings["approval_type"] == 0
+
+    changed = await api.http.patch(
+        f"{BASE}/{created['id']}",
+        json={"registration_enabled": False, "zoom_confirmation_email": True},
+    )
+    assert changed.json()["links"][0]["state"] == "pending"
+    await sync(worker, api, created["id"])
+    settings = sim_admin.get(f"/meetings/{link['zoom_meeting_id']}")["settings"]
+    assert settings["approval_type"] == 2  # registration off (O9)
+    assert settings["registrants_confirmation_email"] is True  # O5
+
+
+async def test_switching_days_between_one_recurring_meeting_and_a_meeting_per_day(
+    api: ApiHarness, simulator: SimulatorServer, sim_admin: SimAdmin, worker: Worker
+) -> None:
+    connection = await create_connection(
+        api.http,
+        account_id="sim-account",
+        client_id="sim-client-id",
+        client_secret="sim-client-secret",
+        api_url=simulator.api_url,
+        oauth_url=simulator.oauth_url,
+    )
+    days = [{"start": f"2026-12-{d:02d}T09:00:00+02:00", "duration_minutes": 60} for d in (7, 8, 9)]
+    body = event_body(connection["id"], kind="meeting", day_mode="recurring", days=days)
+    created = (await api.http.post(BASE, json=body)).json()
+    [recurring] = (await sync(worker, api, created["id"]))["links"]
+    assert recurring["state"] == "synced", recurring
+    assert sim_admin.get(f"/meetings/{recurring['zoom_meeting_id']}")["type"] == 8
+
+    # Recurring → a meeting per day: three day meetings made, the recurring one deleted.
+    patched = await api.http.patch(f"{BASE}/{created['id']}", json={"day_mode": "per_day"})
+    assert patched.status_code == 200, patched.text
+    per_day = await sync(worker, api, created["id"])
+    present = [link for link in per_day["links"] if link["want"] == "present"]
+    assert len(present) == 3
+    assert all(link["state"] == "synced" and link["session_id"] for link in present), present
+    starts = sorted(
+        zoom_start(sim_admin.get(f"/meetings/{link['zoom_meeting_id']}")) for link in present
+    )
+    assert starts == [datetime(2026, 12, d, 7, 0, tzinfo=UTC) for d in (7, 8, 9)]
+    assert all(
+        sim_admin.get(f"/meetings/{link['zoom_meeting_id']}")["type"] == 2 for link in present
+    )
+    gone = sim_admin.http.get(f"/meetings/{recurring['zoom_meeting_id']}")
+    assert gone.status_code == 404
+
+    # And back: one recurring meeting again, the day meetings deleted.
+    patched = await api.http.patch(f"{BASE}/{created['id']}", json={"day_mode": "recurring"})
+    assert patched.status_code == 200, patched.text
+    back = await sync(worker, api, created["id"])
+    [again] = [link for link in back["links"] if link["want"] == "present"]
+    assert again["state"] == "synced"
+    assert again["session_id"] is None
+    assert sim_admin.get(f"/meetings/{again['zoom_meeting_id']}")["type"] == 8
+    for link in present:
+        assert sim_admin.http.get(f"/meetings/{link['zoom_meeting_id']}").status_code == 404

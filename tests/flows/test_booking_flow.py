@@ -13,7 +13,7 @@ import httpx
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import WorkerFactory, World
 from zoombridge.notifications.sink import CaughtMessage, MailSink
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 
 CUSTOMER = "carla.customer@example.com"
 START_URL = re.compile(r"https://zoom\.us/s/\d+")

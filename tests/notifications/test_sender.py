@@ -17,12 +17,13 @@ from tests.notifications.conftest import Clock, World
 from tests.notifications.helpers import FROM, booking, emails, employee_email, smtp_settings
 from tests.sync.conftest import WorkerFactory
 from zoombridge.bookings.models import Booking
+from zoombridge.engine import audit
+from zoombridge.engine.models import AuditEntry, Outcome
 from zoombridge.events.models import LinkState, LinkWant
 from zoombridge.notifications import outbox
 from zoombridge.notifications.models import EmailState, EmailTemplate, SmtpSecurity
 from zoombridge.notifications.render import HOST_LINK_STAND_IN
 from zoombridge.notifications.sink import MailSink
-from zoombridge.sync.models import AuditEntry, Outcome
 
 PASSWORD = "s3cret-Pa55word!"
 
@@ -97,11 +98,11 @@ async def test_an_email_leaves_through_smtp_with_its_headers(
     assert stored.body is not None
     assert stored.body.strip() == message.text.replace("\r\n", "\n").strip()
     assert stored.sent_at is not None
-    [entry] = await world.all(select(AuditEntry).where(AuditEntry.email_id == stored.id))
+    [entry] = await world.all(select(AuditEntry).where(audit.about("email", stored.id)))
     assert entry.operation == "emailSend"
     assert entry.outcome is Outcome.OK
     assert entry.message == f"To cora@example.com: {message.subject}"
-    assert entry.booking_id == row.id
+    assert entry.subject("booking") == row.id
 
     # Sent once: another pass sends nothing more.
     await make_worker().run_once()
@@ -132,9 +133,9 @@ async def test_the_password_is_encrypted_and_never_shown(
     assert stored.state is EmailState.FAILED
     assert stored.last_error is not None
     assert "does not offer login" in stored.last_error
-    audit = await world.all(select(AuditEntry).where(AuditEntry.email_id == stored.id))
-    assert [a.outcome for a in audit] == [Outcome.FAILED]
-    for shown in [stored.last_error, caplog.text, *(a.message for a in audit)]:
+    entries = await world.all(select(AuditEntry).where(audit.about("email", stored.id)))
+    assert [a.outcome for a in entries] == [Outcome.FAILED]
+    for shown in [stored.last_error, caplog.text, *(a.message for a in entries)]:
         assert PASSWORD not in shown
     assert sink.messages() == []
 
@@ -156,8 +157,8 @@ async def test_server_down_is_retried_and_nothing_is_lost(
     assert stored.not_before is not None
     assert stored.last_error is not None
     assert "refused the connection" in stored.last_error
-    audit = await world.all(select(AuditEntry).where(AuditEntry.email_id == stored.id))
-    assert [a.outcome for a in audit] == [Outcome.RETRY]
+    entries = await world.all(select(AuditEntry).where(audit.about("email", stored.id)))
+    assert [a.outcome for a in entries] == [Outcome.RETRY]
 
     with MailSink(port=port) as sink:
         clock.advance(timedelta(minutes=1))
@@ -296,12 +297,12 @@ async def test_host_link_only_for_staff_fetched_at_send_time_and_never_stored(
     assert stored.body is not None
     assert HOST_LINK_STAND_IN in stored.body
     assert start_url not in stored.body
-    audit = await world.all(select(AuditEntry).where(AuditEntry.email_id == stored.id))
-    assert sorted(a.operation for a in audit) == ["emailSend", "meetingGet"]
-    fetch = next(a for a in audit if a.operation == "meetingGet")
-    assert fetch.connection_id == connection.id
-    assert fetch.booking_id == row.id
-    assert all(start_url not in a.message for a in audit)
+    entries = await world.all(select(AuditEntry).where(audit.about("email", stored.id)))
+    assert sorted(a.operation for a in entries) == ["emailSend", "meetingGet"]
+    fetch = next(a for a in entries if a.operation == "meetingGet")
+    assert fetch.subject("connection") == connection.id
+    assert fetch.subject("booking") == row.id
+    assert all(start_url not in a.message for a in entries)
 
 
 async def test_emails_wait_for_the_bookings_meeting(

@@ -19,7 +19,7 @@ from zoombridge.notifications.tickets import resend_tickets
 from zoombridge.orders import service as orders
 from zoombridge.orders.models import OrderStatus, Registration, RegistrationState
 from zoombridge.orders.schemas import AttendeeIn, OrderCreate
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 
 PEOPLE = ["ada@example.com", "bob@example.com"]
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.connections.factories import make_connection
+from zoombridge.connections.models import ZoomKind
 from zoombridge.events.models import (
     DayMode,
     Event,
@@ -23,7 +24,6 @@ from zoombridge.events.models import (
     LinkState,
     MeetingLink,
     SessionKind,
-    ZoomKind,
 )
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
 

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.orders.factories import create_event, make_event, make_link
 from tests.orders.helpers import registrations
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db.session import transaction
 from zoombridge.errors import CapacityExceeded
-from zoombridge.events.models import Event, LinkWant, ZoomKind
+from zoombridge.events.models import Event, LinkWant
 from zoombridge.orders.desired import refresh_registrations
 from zoombridge.orders.models import (
     OrderStatus,

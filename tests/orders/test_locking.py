@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.orders.factories import create_event
 from tests.orders.helpers import registrations
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db.session import transaction
-from zoombridge.events.models import ZoomKind
 from zoombridge.orders.models import OrderStatus
 from zoombridge.orders.schemas import AttendeeIn, OrderCreate
 from zoombridge.orders.service import create_order

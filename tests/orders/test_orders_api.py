@@ -11,7 +11,8 @@ import pytest
 from tests.fixtures.api import ApiHarness
 from tests.orders.factories import EventIds, confirm_registrations, create_event
 from tests.orders.helpers import people, registrations, row_counts, wants
-from zoombridge.events.models import DayMode, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.events.models import DayMode
 
 REGISTER = ("registered", "pending")
 CANCEL = ("cancelled", "pending")
@@ -264,3 +265,59 @@ async def test_registration_off_warns_and_registers_nobody(api: ApiHarness) -> N
 async def test_requests_need_a_token(api: ApiHarness, event: EventIds) -> None:
     response = await api.anonymous.get(f"/api/v1/events/{event.event_id}/orders")
     assert response.status_code == 401
+
+
+async def test_the_same_email_twice_in_one_order_is_refused_naming_both_rows(
+    api: ApiHarness, event: EventIds
+) -> None:
+    before = await row_counts(api.sessionmaker)
+    attendees = [*people("ada", "bob"), {**people("ada")[0], "first_name": "Ada2"}]
+    response = await api.http.post(
+        f"/api/v1/events/{event.event_id}/orders",
+        json={"attendees": attendees, "status": "completed"},
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "attendees"
+    assert problem["message"].startswith(
+        "The same email ada@example.com is in attendees[0] and attendees[2]"
+    )
+    assert await row_counts(api.sessionmaker) == before
+
+
+async def test_the_webinar_add_on_size_limits_a_webinar_with_the_event_capacity(
+    api: ApiHarness,
+) -> None:
+    event = await create_event(api.sessionmaker, kind=ZoomKind.WEBINAR)
+    connection_id = (await api.http.get(f"/api/v1/events/{event.event_id}")).json()["connection_id"]
+    refused = await api.http.patch(
+        f"/api/v1/connections/{connection_id}", json={"webinar_seats": 250}
+    )
+    assert refused.status_code == 422
+    assert "1,000" in refused.text
+    assert "10,000" in refused.text
+    answer = await api.http.patch(
+        f"/api/v1/connections/{connection_id}", json={"webinar_seats": 100}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["webinar_seats"] == 100
+
+    names = [f"p{i}" for i in range(98)]
+    await order(api, event, {"attendees": people(*names), "status": "completed"})
+    full = await api.http.post(
+        f"/api/v1/events/{event.event_id}/orders",
+        json={"attendees": people("ada", "bob", "cy"), "status": "completed"},
+    )
+    assert full.status_code == 409
+    assert "2 seats left" in full.json()["detail"]
+    assert "webinar add-on's 100 seats" in full.json()["detail"]
+
+    # The lower wins: a capacity above the add-on is warned about on the event.
+    await api.http.patch(f"/api/v1/events/{event.event_id}", json={"capacity": 500})
+    shown = (await api.http.get(f"/api/v1/events/{event.event_id}")).json()
+    assert shown["zoom_seats"] == 100
+    assert any("above the Zoom webinar add-on's 100 seats" in w for w in shown["warnings"])
+    # Unknown again: only the event's capacity counts.
+    await api.http.patch(f"/api/v1/connections/{connection_id}", json={"webinar_seats": None})
+    more = await order(api, event, {"attendees": people("ada", "bob", "cy"), "status": "completed"})
+    assert more["status"] == "completed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import secrets
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.fixtures.api import ApiHarness
 from zoombridge.accounts.service import create_user
-from zoombridge.sync.models import InboundWebhook
+from zoombridge.engine.models import InboundWebhook
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,38 @@ async def signed_in_client(
     token = CSRF_INPUT.search(page.text)
     assert token, page.text
     return client, token.group(1)
+
+
+def ui_client(app: object, base_url: str = "http://zoombridge.test") -> httpx.AsyncClient:
+    """A browser-like client of the app (keeps cookies), signed in to nothing yet."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)  # type: ignore[arg-type]
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    """Posts the sign-in form as a browser would (with the login page's CSRF token)."""
+    form = await client.get("/login")
+    match = CSRF_INPUT.search(form.text)
+    assert match, form.text
+    return await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": match.group(1)}
+    )
+
+
+async def page_csrf(client: httpx.AsyncClient, path: str = "/tokens") -> str:
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    token = CSRF_INPUT.search(page.text)
+    assert token, page.text
+    return token.group(1)
+
+
+def run_cli(*argv: str) -> int:
+    """`zoombridge user|token …` through the accounts CLI's parser (in a thread from async
+    tests: it runs its own event loop)."""
+    from zoombridge.accounts import cli
+
+    parser = argparse.ArgumentParser(prog="zoombridge")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.handler(args)
+    return result

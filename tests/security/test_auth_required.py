@@ -10,9 +10,16 @@ The allow-list, and why each entry is public:
 - GET /health: a load balancer's probe, no data;
 - POST /webhooks/zoom/{connection_id}: Zoom's deliveries, authenticated by their HMAC signature
   instead (test_webhooks_hostile.py);
+- POST /webhooks/automations/{automation_id}: an automation's deliveries, authenticated by the
+  automation's own secret instead (tests/contacts/test_automations.py);
 - /openapi.json, /docs, /docs/oauth2-redirect, /redoc: the API's shape, no data; publishing it
   lets integrators read it before they have a token;
+- POST /api/v1/learner/sign-in, POST /api/v1/learner/token, GET/POST /learn/sign-in and
+  GET/POST /learn/sign-in/confirm: a learner asks for an emailed one-time link and uses it
+  (the answer never tells whether the email is a learner's; the forms are CSRF-protected);
 - /static/*: CSS and images (a mount, skipped by the enumeration).
+
+The learners' own pages (/learn) send an anonymous visitor to the learners' sign-in page.
 """
 
 from __future__ import annotations
@@ -32,10 +39,17 @@ PUBLIC = {
     ("POST", "/logout"),
     ("GET", "/health"),
     ("POST", "/webhooks/zoom/{connection_id}"),
+    ("POST", "/webhooks/automations/{automation_id}"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    ("POST", "/api/v1/learner/sign-in"),
+    ("POST", "/api/v1/learner/token"),
+    ("GET", "/learn/sign-in"),
+    ("POST", "/learn/sign-in"),
+    ("GET", "/learn/sign-in/confirm"),
+    ("POST", "/learn/sign-in/confirm"),
 }
 
 
@@ -51,7 +65,9 @@ def _protected(api: ApiHarness) -> list[ServedRoute]:
 def _refused_as_anonymous(route: ServedRoute, status: int, location: str) -> bool:
     if route.ui:
         # A page redirects to sign-in; a form POST may instead fail its CSRF check first.
-        return (status in (302, 303, 307) and location.startswith("/login")) or (
+        learner_page = route.path == "/learn" or route.path.startswith("/learn/")
+        sign_in = "/learn/sign-in" if learner_page else "/login"
+        return (status in (302, 303, 307) and location.startswith(sign_in)) or (
             route.method == "POST" and status == 403
         )
     return status == 401

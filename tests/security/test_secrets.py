@@ -27,7 +27,7 @@ from tests.security.helpers import create_connection, signed_in_client
 from tests.security.routes import served_routes
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorServer
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 from zoombridge.zoom.webhooks import sign
 
 

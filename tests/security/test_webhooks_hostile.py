@@ -18,7 +18,7 @@ import pytest
 
 from tests.fixtures.api import ApiHarness
 from tests.security.helpers import CreatedConnection, create_connection, inbound_webhook_count
-from zoombridge.sync.api import MAX_BODY_BYTES
+from zoombridge.connections.webhooks import MAX_BODY_BYTES
 from zoombridge.zoom.webhooks import DEFAULT_TOLERANCE_SECONDS, sign
 
 

@@ -13,7 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.fixtures.simulator import SimAdmin, fetch_token
-from zoombridge.connections.models import ZoomConnection, ZoomPlan
+from zoombridge.connections.models import ZoomConnection, ZoomKind, ZoomPlan
+from zoombridge.engine.backoff import Backoff
 from zoombridge.events.models import (
     DayMode,
     Event,
@@ -21,13 +22,11 @@ from zoombridge.events.models import (
     LinkMode,
     MeetingLink,
     SessionKind,
-    ZoomKind,
 )
 from zoombridge.orders.models import Registration, RegistrationWant
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorServer
-from zoombridge.sync.backoff import Backoff
-from zoombridge.sync.worker import Worker
+from zoombridge.worker import Worker
 from zoombridge.zoom import LimiterRegistry
 
 WEBHOOK_SECRET = "whk-secret-for-tests"

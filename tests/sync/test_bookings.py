@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from tests.sync.conftest import START, Clock, WorkerFactory, World
 from zoombridge.bookings.models import Booking, Employee, Service
+from zoombridge.bookings.tasks import claim_bookings, meeting_body, sync_booking
 from zoombridge.bookings.values import booking_values
+from zoombridge.engine import audit
+from zoombridge.engine.models import AuditEntry, Outcome
 from zoombridge.events.models import LinkState, LinkWant
-from zoombridge.sync.bookings import claim_bookings, meeting_body, sync_booking
-from zoombridge.sync.models import AuditEntry, Outcome
 
 PASSCODE = "48213907"
 
@@ -230,9 +231,9 @@ async def test_created_on_the_employees_user_then_rescheduled(
     assert meeting["type"] == 2
     assert meeting["duration"] == 45
     assert meeting["timezone"] == "Europe/Helsinki"
-    created = await world.all(select(AuditEntry).where(AuditEntry.booking_id == booking.id))
+    created = await world.all(select(AuditEntry).where(audit.about("booking", booking.id)))
     assert [(e.operation, e.outcome) for e in created] == [("meetingCreate", Outcome.OK)]
-    assert created[0].connection_id == team.service.connection_id
+    assert created[0].subject("connection") == team.service.connection_id
 
     # Rescheduled a day later: the same meeting moves.
     later = START + timedelta(days=1)
@@ -295,7 +296,7 @@ async def test_cancelled_booking_deletes_its_meeting(
     assert meetings_of(world, team.anna_user) == []
     deletes = await world.all(
         select(AuditEntry).where(
-            AuditEntry.booking_id == booking.id, AuditEntry.operation == "meetingDelete"
+            audit.about("booking", booking.id), AuditEntry.operation == "meetingDelete"
         )
     )
     assert [e.outcome for e in deletes] == [Outcome.OK]
@@ -337,7 +338,7 @@ async def test_meeting_deleted_in_zoom_is_made_again_on_the_next_change(
     meeting = in_zoom(world, row.zoom_meeting_id).json()
     assert meeting["start_time"] == "2031-03-04T17:00:00Z"
     assert meeting["password"] == PASSCODE
-    entries = await world.all(select(AuditEntry).where(AuditEntry.booking_id == booking.id))
+    entries = await world.all(select(AuditEntry).where(audit.about("booking", booking.id)))
     assert [e.outcome for e in entries if e.operation == "meetingUpdate"] == [Outcome.FAILED]
     creates = sorted(e.message for e in entries if e.operation == "meetingCreate")
     assert creates == ["", "Deleted in Zoom by someone; made again."]
@@ -380,7 +381,7 @@ async def test_a_zoom_outage_is_retried_and_the_change_is_not_lost(
     assert in_zoom(world, meeting_id).json()["start_time"] == "2031-03-04T18:00:00Z"
     updates = await world.all(
         select(AuditEntry).where(
-            AuditEntry.booking_id == booking.id, AuditEntry.operation == "meetingUpdate"
+            audit.about("booking", booking.id), AuditEntry.operation == "meetingUpdate"
         )
     )
     assert sorted(e.outcome.value for e in updates) == sorted(

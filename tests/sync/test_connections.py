@@ -8,9 +8,11 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from tests.fixtures.db_faults import allow_inserts, refuse_inserts
 from tests.sync.conftest import WorkerFactory, World
 from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomMeetingChoice
-from zoombridge.sync.models import AuditEntry
+from zoombridge.engine import audit
+from zoombridge.engine.models import AuditEntry
 from zoombridge.zoom import LimiterRegistry, ZoomClient, ZoomCredentials
 
 
@@ -60,8 +62,8 @@ async def test_access_ok(world: World, make_worker: WorkerFactory) -> None:
     assert (
         "meeting:write:admin" in row.granted_scope_set or "meeting:write" in row.granted_scope_set
     )
-    audit = await world.all(select(AuditEntry).where(AuditEntry.connection_id == connection.id))
-    assert [e.operation for e in audit if e.operation in ("oauth.token", "user")]
+    entries = await world.all(select(AuditEntry).where(audit.about("connection", connection.id)))
+    assert [e.operation for e in entries if e.operation in ("oauth.token", "user")]
 
 
 async def test_access_names_missing_scopes_by_feature(
@@ -124,3 +126,28 @@ async def test_fetch_hosts_and_the_owners_meetings(
     row = await world.get(ZoomConnection, connection.id)
     assert row.hosts_fetched_at is not None
     assert row.hosts_requested_at is None
+
+
+async def test_a_request_whose_outcome_cannot_be_recorded_is_not_lost(
+    world: World, make_worker: WorkerFactory
+) -> None:
+    connection = await world.connect()
+    await request(world, connection, test=True, hosts=True)
+    worker = make_worker()
+    # The database refuses the audit entries that go with every outcome.
+    await refuse_inserts(world.maker, "audit_log")
+    try:
+        await worker.run_once()
+    finally:
+        await allow_inserts(world.maker, "audit_log")
+    row = await world.get(ZoomConnection, connection.id)
+    assert row.test_requested_at is not None  # still asked for: run again
+    assert row.hosts_requested_at is not None
+    assert row.last_tested_at is None
+
+    await worker.run_once()
+    row = await world.get(ZoomConnection, connection.id)
+    assert row.test_requested_at is None
+    assert row.hosts_requested_at is None
+    assert row.last_test_ok is True
+    assert row.hosts_fetched_at is not None

@@ -9,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.sync.conftest import Clock, WorkerFactory, World
-from zoombridge.events.models import LinkState, MeetingLink, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.events.models import LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState
-from zoombridge.sync.registrations import claim_registrations
+from zoombridge.orders.tasks.registrations import claim_registrations
 from zoombridge.zoom.daily_caps import next_utc_midnight
 
 

@@ -8,8 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.sync.conftest import START, Clock, WorkerFactory, World
-from zoombridge.events.models import Event, LinkMode, LinkState, LinkWant, MeetingLink, ZoomKind
-from zoombridge.sync.models import AuditEntry, Outcome
+from zoombridge.connections.models import ZoomKind
+from zoombridge.engine.models import AuditEntry, Outcome
+from zoombridge.events import service as events
+from zoombridge.events.models import Event, LinkMode, LinkState, LinkWant, MeetingLink
+from zoombridge.orders import service as orders
+from zoombridge.orders.models import OrderStatus
+from zoombridge.orders.schemas import AttendeeIn, OrderCreate
 
 
 async def test_created_then_updated_when_the_event_changes(
@@ -181,3 +186,47 @@ async def test_a_create_whose_answer_was_lost_is_found_not_repeated(
     assert link.zoom_meeting_id == made["id"]
     assert link.state is LinkState.SYNCED
     assert world.meeting_ids("meeting") == [made["id"]]
+
+
+async def test_deleting_an_event_cancels_its_registrants_on_a_linked_meeting_which_stays(
+    world: World, make_worker: WorkerFactory
+) -> None:
+    created = world.zoom(
+        "POST",
+        "/users/me/meetings",
+        {
+            "topic": "Theirs",
+            "type": 2,
+            "start_time": "2031-03-04T15:00:00Z",
+            "duration": 60,
+            "settings": {"approval_type": 0},
+        },
+    ).json()
+    event, _ = await world.event(
+        ZoomKind.MEETING, mode=LinkMode.LINKED, zoom_meeting_id=created["id"], topic="Theirs"
+    )
+    async with world.maker() as session:
+        await orders.create_order(
+            session,
+            event.id,
+            OrderCreate(
+                status=OrderStatus.COMPLETED,
+                attendees=[
+                    AttendeeIn(email=f"{n}@example.com", first_name=n.title(), last_name="T")
+                    for n in ("ada", "bob")
+                ],
+            ),
+        )
+        await session.commit()
+    worker = make_worker()
+    for _ in range(3):
+        await worker.run_once()
+    assert {r["status"] for r in world.registrants(created["id"]).values()} == {"approved"}
+
+    async with world.maker() as session:
+        await events.delete_event(session, event.id)
+        await session.commit()
+    for _ in range(3):
+        await worker.run_once()
+    assert world.zoom("GET", f"/meetings/{created['id']}").status_code == 200  # theirs: kept
+    assert {r["status"] for r in world.registrants(created["id"]).values()} == {"cancelled"}

@@ -9,9 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.sync.conftest import Clock, WorkerFactory, World
-from zoombridge.events.models import EventSession, LinkState, MeetingLink, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.engine import audit
+from zoombridge.engine.models import AuditEntry, Outcome
+from zoombridge.events.models import EventSession, LinkState, MeetingLink
 from zoombridge.orders.models import Registration, RegistrationState, RegistrationWant
-from zoombridge.sync.models import AuditEntry, Outcome
 from zoombridge.zoom.daily_caps import next_utc_midnight
 
 
@@ -43,10 +45,10 @@ async def test_registrations_go_in_batches_of_30(world: World, make_worker: Work
     assert all(r.join_url and r.zoom_registrant_id for r in rows.values())
     assert {r.zoom_requests for r in rows.values()} == {1}
     # One audit entry per Zoom call: the create, the batches (with their sizes).
-    audit = await world.all(select(AuditEntry).where(AuditEntry.link_id == link.id))
-    batch_items = sorted(e.items for e in audit if e.operation == "addBatchWebinarRegistrants")
+    entries = await world.all(select(AuditEntry).where(audit.about("link", link.id)))
+    batch_items = sorted(e.items for e in entries if e.operation == "addBatchWebinarRegistrants")
     assert batch_items == [5, 30, 30]
-    assert any(e.operation == "webinarCreate" and e.outcome is Outcome.OK for e in audit)
+    assert any(e.operation == "webinarCreate" and e.outcome is Outcome.OK for e in entries)
 
 
 async def test_recurring_meeting_registers_one_by_one_with_every_occurrence(

@@ -20,15 +20,15 @@ from tests.zoom.helpers import route_count, status_count
 from tests.zoom.test_integration_operations import HOST, scheduled
 from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
-from zoombridge.settings import Settings
-from zoombridge.simulator import SimulatorServer
-from zoombridge.sync.clients import ClientPool
-from zoombridge.sync.shared_limits import (
+from zoombridge.engine.clients import ClientPool
+from zoombridge.engine.shared_limits import (
     SharedDailyCaps,
     SharedLimiterRegistry,
     SharedRateLimiter,
     limiters_for,
 )
+from zoombridge.settings import Settings
+from zoombridge.simulator import SimulatorServer
 from zoombridge.zoom import (
     BatchRegistrantBody,
     DailyLimitReached,

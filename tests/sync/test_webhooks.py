@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 
 from tests.fixtures.api import ApiHarness
 from tests.sync.conftest import WEBHOOK_SECRET, WorkerFactory, World
-from zoombridge.events.models import EventSession, LinkState, MeetingLink, SessionStatus, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.engine.models import InboundWebhook
+from zoombridge.events.models import EventSession, LinkState, MeetingLink, SessionStatus
 from zoombridge.orders.models import Registration, RegistrationState
 from zoombridge.settings import Settings
-from zoombridge.sync.models import InboundWebhook
 from zoombridge.web.app import create_app
 from zoombridge.zoom.webhooks import sign
 

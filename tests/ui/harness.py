@@ -23,8 +23,8 @@ from zoombridge.db.migrate import upgrade_async
 from zoombridge.db.session import create_sessionmaker, transaction
 from zoombridge.notifications.sink import MailSink
 from zoombridge.settings import Settings
-from zoombridge.sync.worker import Worker
 from zoombridge.web.app import create_app
+from zoombridge.worker import Worker
 
 START_TIMEOUT_S = 15.0
 T = TypeVar("T")

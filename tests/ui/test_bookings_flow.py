@@ -206,6 +206,8 @@ def test_book_through_the_ui_and_read_the_emails(
     meeting_id = int(page.get_by_test_id("meeting-id").inner_text())
     join_url = page.get_by_test_id("join-url").inner_text()
     passcode = page.get_by_test_id("passcode").inner_text()
+    # The host by name and Zoom email, not a raw Zoom user id.
+    expect(page.get_by_test_id("meeting-host")).to_have_text(f"Tess Tutor <{TUTOR_EMAIL}>")
     assert re.fullmatch(r"\d{8}", passcode)
     meeting = sim_admin.meeting(meeting_id)
     tutor = next(

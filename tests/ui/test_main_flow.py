@@ -177,6 +177,8 @@ def test_new_user_walk_through(
 
     # Cancel one attendee alone: their registrant is cancelled in Zoom.
     bob = page.locator('[data-testid="attendee"][data-email="bob@example.com"]')
+    # It asks first (a destructive action); the organiser confirms.
+    page.once("dialog", lambda dialog: dialog.accept())
     bob.get_by_role("button", name="Cancel this attendee").click()
     bob = page.locator('[data-testid="attendee"][data-email="bob@example.com"]')
     expect(bob.get_by_test_id("registration-state")).to_have_text("cancelled")

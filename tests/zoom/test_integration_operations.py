@@ -309,3 +309,15 @@ async def test_webinar_absentees(zoom: ZoomClient, admin: SimAdmin) -> None:
     instances = await zoom.list_past_instances("webinar", webinar.id)
     absent = [r.email async for r in zoom.list_webinar_absentees(instances[0].uuid)]
     assert absent == ["away@example.com"]
+
+
+async def test_start_times_before_the_year_1000_keep_four_digits(zoom: ZoomClient) -> None:
+    # The spec-validating transport refuses a request whose start_time is no date-time.
+    body = scheduled("meeting").model_copy(
+        update={"start_time": datetime(51, 1, 24, 21, 25, tzinfo=UTC)}
+    )
+    assert body.to_json()["start_time"] == "0051-01-24T21:25:00Z"
+    local = body.model_copy(update={"start_time": datetime(999, 12, 31, 9, 30)})
+    assert local.to_json()["start_time"] == "0999-12-31T09:30:00"
+    created = await zoom.create_meeting("meeting", HOST, body)
+    assert created.start_time == datetime(51, 1, 24, 21, 25, tzinfo=UTC)

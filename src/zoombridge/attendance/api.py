@@ -6,38 +6,24 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi.responses import Response
 
-from zoombridge.attendance.models import MarkSource
-from zoombridge.attendance.service import event_attendance
-from zoombridge.web.deps import SessionDep, TokenDep
+from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.permissions import RESULT_READERS
+from zoombridge.attendance.report import attendance_csv
+from zoombridge.attendance.schemas import EventAttendanceView, PersonAttendanceView, ReportPullView
+from zoombridge.attendance.service import event_attendance, event_pulls
+from zoombridge.errors import NotFoundError
+from zoombridge.events.models import Event
+from zoombridge.kit.http import SessionDep
 
 router = APIRouter(prefix="/api/v1/events", tags=["attendance"])
 
 
-class PersonAttendanceView(BaseModel):
-    email: str = Field(description="Lower-cased; empty for guests who gave none")
-    name: str
-    person_key: str = Field(description="Email, else 'id:' + Zoom id, else 'name:' + name")
-    link_id: uuid.UUID
-    session_id: uuid.UUID | None
-    instance_uuid: str = Field(description="Zoom's instance UUID ('' when Zoom gave none)")
-    source: MarkSource = Field(description="report (Zoom's, after the end) or webhook (live)")
-    joins: int
-    first_join: datetime | None
-    last_leave: datetime | None = Field(description="null while still in")
-    still_in: bool
-    attended_seconds: int = Field(description="Length of the union of the join..leave segments")
-    attended_minutes: float
-    percent: float = Field(description="Of the scheduled duration, 0-100")
-
-
-class EventAttendanceView(BaseModel):
-    event_id: uuid.UUID
-    people: list[PersonAttendanceView]
-
-
-@router.get("/{event_id}/attendance")
+@router.get(
+    "/{event_id}/attendance",
+    dependencies=[requires(*RESULT_READERS)],
+)
 async def get_attendance(
     event_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> EventAttendanceView:
@@ -60,4 +46,30 @@ async def get_attendance(
         )
         async for p in event_attendance(session, event_id, datetime.now(UTC))
     ]
-    return EventAttendanceView(event_id=event_id, people=people)
+    pulls = [
+        ReportPullView.model_validate(pull, from_attributes=True)
+        for pull in await event_pulls(session, event_id)
+    ]
+    return EventAttendanceView(event_id=event_id, people=people, pulls=pulls)
+
+
+@router.get(
+    "/{event_id}/attendance.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Attendance as CSV: one row per person and session, with the merged stretches",
+    dependencies=[requires(*RESULT_READERS)],
+)
+async def get_attendance_csv(
+    event_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> Response:
+    event = await session.get(Event, event_id)
+    if event is None:
+        raise NotFoundError("No event has this id.")
+    # Read whole inside the request's transaction (the session closes when the route returns).
+    lines = [line async for line in attendance_csv(session, event, datetime.now(UTC))]
+    return Response(
+        "".join(lines),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="attendance-{event_id}.csv"'},
+    )

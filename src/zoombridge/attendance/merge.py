@@ -49,6 +49,8 @@ class Attendance:
     last_leave: datetime | None  # None while still in
     attended_seconds: int
     still_in: bool
+    # The merged stretches of presence (start, end), in time order: what attended_seconds sums.
+    spans: tuple[tuple[datetime, datetime], ...] = ()
 
     def percent_of(self, duration_seconds: int) -> float:
         """Share of a meeting of `duration_seconds`, 0-100 (a person present longer than the
@@ -111,23 +113,20 @@ def merge(
         if start is not None and end is not None and end > start:
             intervals.append((start, end))
     intervals.sort()
-    total = 0.0
-    current: tuple[datetime, datetime] | None = None
+    spans: list[tuple[datetime, datetime]] = []
     for start, end in intervals:
-        if current is not None and start <= current[1]:  # overlapping or touching
-            current = (current[0], max(current[1], end))
-            continue
-        if current is not None:
-            total += (current[1] - current[0]).total_seconds()
-        current = (start, end)
-    if current is not None:
-        total += (current[1] - current[0]).total_seconds()
+        if spans and start <= spans[-1][1]:  # overlapping or touching
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    total = sum((end - start).total_seconds() for start, end in spans)
     return Attendance(
         joins=joins,
         first_join=first_join,
         last_leave=None if still_in else last_leave,
         attended_seconds=int(total),
         still_in=still_in,
+        spans=tuple(spans),
     )
 
 

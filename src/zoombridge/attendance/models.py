@@ -29,7 +29,7 @@ from zoombridge.db.base import (
     text_enum,
     utc_now,
 )
-from zoombridge.sync.work import WorkMixin
+from zoombridge.engine.work import WorkMixin
 
 
 class MarkSource(StrEnum):
@@ -66,6 +66,9 @@ class AttendanceMark(UUIDPrimaryKeyMixin, Base):
     kind: Mapped[MarkKind] = mapped_column(text_enum(MarkKind, 8))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     connection: Mapped[str] = mapped_column(String(64), default="", doc="Zoom's per-join id")
+    # The Zoom registrant who joined through their own link ("" when Zoom gave none): results
+    # match people to learners by it first, then by email.
+    registrant_id: Mapped[str] = mapped_column(String(64), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 

@@ -168,3 +168,36 @@ async def event_attendance(
     for instance in await _instances(session, event, now):
         async for person in _people(session, instance, now):
             yield person
+
+
+@dataclass(frozen=True)
+class PullState:
+    """One participants-report pull of an event's meeting, as the worker left it."""
+
+    link_id: uuid.UUID
+    instance_uuid: str
+    state: str  # "done", "pending" or "failed"
+    rows: int
+    attempts: int
+    last_error: str | None
+
+
+async def event_pulls(session: AsyncSession, event_id: uuid.UUID) -> list[PullState]:
+    """The report pulls of the event's meetings, oldest first: a failed one says why."""
+    pulls = await session.scalars(
+        select(AttendancePull)
+        .join(MeetingLink, MeetingLink.id == AttendancePull.link_id)
+        .where(MeetingLink.event_id == event_id)
+        .order_by(AttendancePull.created_at, AttendancePull.id)
+    )
+    return [
+        PullState(
+            link_id=p.link_id,
+            instance_uuid=p.instance_uuid,
+            state="done" if p.done_at is not None else "failed" if p.failed else "pending",
+            rows=p.rows,
+            attempts=p.attempts,
+            last_error=p.last_error,
+        )
+        for p in pulls
+    ]

@@ -43,6 +43,7 @@ def mark_row(
     kind: MarkKind,
     at: datetime,
     connection: str | None,
+    registrant_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
@@ -55,6 +56,7 @@ def mark_row(
         "kind": kind,
         "at": at,
         "connection": (connection or "")[:64],
+        "registrant_id": (registrant_id or "")[:64],
         "received_at": utc_now(),
     }
 

@@ -13,6 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from zoombridge.accounts import idempotency
+from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
+from zoombridge.accounts.permissions import Permission
 from zoombridge.bookings import service
 from zoombridge.bookings.models import BookingStatus
 from zoombridge.bookings.schemas import (
@@ -27,9 +31,7 @@ from zoombridge.bookings.schemas import (
     ServiceUpdate,
 )
 from zoombridge.connections.schemas import ZoomHostRead
-from zoombridge.orders import idempotency
-from zoombridge.web.deps import SessionDep, TokenDep
-from zoombridge.web.idempotent import IdempotencyKey, answer_once
+from zoombridge.kit.http import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 
@@ -37,7 +39,11 @@ router = APIRouter(prefix="/api/v1", tags=["bookings"])
 # Services
 
 
-@router.get("/services", summary="List the services customers can book")
+@router.get(
+    "/services",
+    summary="List the services customers can book",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def list_services(session: SessionDep, _: TokenDep) -> list[ServiceOut]:
     return [ServiceOut.model_validate(s) for s in await service.list_services(session)]
 
@@ -46,17 +52,26 @@ async def list_services(session: SessionDep, _: TokenDep) -> list[ServiceOut]:
     "/services",
     status_code=201,
     summary="Create a service (Zoom-enabled ones create a meeting per booking)",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def create_service(data: ServiceCreate, session: SessionDep, _: TokenDep) -> ServiceOut:
     return ServiceOut.model_validate(await service.create_service(session, data))
 
 
-@router.get("/services/{service_id}", summary="One service")
+@router.get(
+    "/services/{service_id}",
+    summary="One service",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def get_service(service_id: uuid.UUID, session: SessionDep, _: TokenDep) -> ServiceOut:
     return ServiceOut.model_validate(await service.get_service(session, service_id))
 
 
-@router.patch("/services/{service_id}", summary="Change a service (templates are checked)")
+@router.patch(
+    "/services/{service_id}",
+    summary="Change a service (templates are checked)",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def update_service(
     service_id: uuid.UUID, data: ServiceUpdate, session: SessionDep, _: TokenDep
 ) -> ServiceOut:
@@ -66,7 +81,11 @@ async def update_service(
 # Employees
 
 
-@router.get("/employees", summary="List employees with their Zoom user mapping")
+@router.get(
+    "/employees",
+    summary="List employees with their Zoom user mapping",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def list_employees(session: SessionDep, _: TokenDep) -> list[EmployeeOut]:
     return await service.list_employees(session)
 
@@ -75,6 +94,7 @@ async def list_employees(session: SessionDep, _: TokenDep) -> list[EmployeeOut]:
     "/employees",
     status_code=201,
     summary="Add an employee (mapped to the Zoom user with their email unless one is picked)",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def create_employee(data: EmployeeCreate, session: SessionDep, _: TokenDep) -> EmployeeOut:
     return await service.create_employee(session, data)
@@ -83,6 +103,7 @@ async def create_employee(data: EmployeeCreate, session: SessionDep, _: TokenDep
 @router.get(
     "/employees/zoom-users",
     summary="The Zoom users (fetched hosts) of a connection an employee can be mapped to",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def zoom_users(
     connection_id: Annotated[uuid.UUID, Query()], session: SessionDep, _: TokenDep
@@ -91,12 +112,20 @@ async def zoom_users(
     return [ZoomHostRead.from_model(h) for h in hosts]
 
 
-@router.get("/employees/{employee_id}", summary="One employee")
+@router.get(
+    "/employees/{employee_id}",
+    summary="One employee",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def get_employee(employee_id: uuid.UUID, session: SessionDep, _: TokenDep) -> EmployeeOut:
     return await service.get_employee(session, employee_id)
 
 
-@router.patch("/employees/{employee_id}", summary="Change an employee or their Zoom user")
+@router.patch(
+    "/employees/{employee_id}",
+    summary="Change an employee or their Zoom user",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def update_employee(
     employee_id: uuid.UUID, data: EmployeeUpdate, session: SessionDep, _: TokenDep
 ) -> EmployeeOut:
@@ -106,7 +135,11 @@ async def update_employee(
 # Bookings
 
 
-@router.get("/bookings", summary="List bookings, soonest first")
+@router.get(
+    "/bookings",
+    summary="List bookings, soonest first",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def list_bookings(
     session: SessionDep,
     _: TokenDep,
@@ -125,6 +158,7 @@ async def list_bookings(
     status_code=201,
     response_model=BookingOut,
     summary="Book a service with an employee (a Zoom-enabled service gets its own meeting)",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def create_booking(
     data: BookingCreate,
@@ -144,7 +178,11 @@ async def create_booking(
     return await answer_once(session, token, idempotency_key, request_hash, work)
 
 
-@router.get("/bookings/{booking_id}", summary="One booking with its meeting's state")
+@router.get(
+    "/bookings/{booking_id}",
+    summary="One booking with its meeting's state",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
+)
 async def get_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
     return await service.get_booking(session, booking_id)
 
@@ -152,6 +190,7 @@ async def get_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -
 @router.patch(
     "/bookings/{booking_id}",
     summary="Reschedule, reassign to another employee, or correct a booking's details",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def update_booking(
     booking_id: uuid.UUID, data: BookingUpdate, session: SessionDep, _: TokenDep
@@ -162,6 +201,7 @@ async def update_booking(
 @router.delete(
     "/bookings/{booking_id}",
     summary="Cancel a booking (its meeting is deleted; both sides are told); answers the booking",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def cancel_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
     return await service.cancel_booking(session, booking_id)
@@ -171,6 +211,7 @@ async def cancel_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep
     "/bookings/{booking_id}/sync",
     status_code=202,
     summary="Sync now: the booking's pending or failed meeting is tried at once",
+    dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def sync_booking(booking_id: uuid.UUID, session: SessionDep, _: TokenDep) -> BookingOut:
     return await service.request_sync(session, booking_id)

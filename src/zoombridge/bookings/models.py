@@ -24,8 +24,8 @@ from zoombridge.db.base import (
     enum_check,
     text_enum,
 )
+from zoombridge.engine.work import WorkMixin
 from zoombridge.events.models import LinkState, LinkWant
-from zoombridge.sync.work import WorkMixin
 
 DEFAULT_TOPIC_TEMPLATE = "{service_name} with {employee_name}"
 DEFAULT_DESCRIPTION_TEMPLATE = (
@@ -50,7 +50,7 @@ class Service(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     connection_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("zoom_connections.id", ondelete="RESTRICT"), index=True
     )
-    # B3: shortcodes of zoombridge.notifications.shortcodes.BOOKING_FIELDS.
+    # B3: shortcodes of zoombridge.bookings.values.BOOKING_FIELDS.
     topic_template: Mapped[str] = mapped_column(String(255), default=DEFAULT_TOPIC_TEMPLATE)
     description_template: Mapped[str] = mapped_column(Text(), default=DEFAULT_DESCRIPTION_TEMPLATE)
     # B4: random 8-digit passcode unless switched off here or on the connection.

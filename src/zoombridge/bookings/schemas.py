@@ -15,7 +15,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from zoombridge.bookings.models import (
     DEFAULT_DESCRIPTION_TEMPLATE,
@@ -24,16 +32,33 @@ from zoombridge.bookings.models import (
 )
 from zoombridge.events.models import LinkState, LinkWant
 from zoombridge.events.schemas import TimeZoneName
+from zoombridge.kit.text import check_multi_line, check_one_line
 
 MIN_DURATION = 5
 MAX_DURATION = 1440
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-TopicTemplate = Annotated[str, StringConstraints(max_length=255)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(check_one_line),
+]
+TopicTemplate = Annotated[str, StringConstraints(max_length=255), AfterValidator(check_one_line)]
 Duration = Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION, description="minutes, 5 to 1440")]
-FirstName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-LastName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+FirstName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(check_one_line),
+]
+LastName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(check_one_line)
+]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(check_one_line)
+]
+Notes = Annotated[str, AfterValidator(check_multi_line)]
+# Multi-line: a service's description and its meeting description template.
+Description = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_multi_line)]
+ZoomUserId = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_one_line)]
 ReminderOffsets = Annotated[
     list[str], Field(description='any of "1w", "4d", "3d", "2d", "1d", "1h"')
 ]
@@ -43,12 +68,12 @@ class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    description: str = ""
+    description: Description = ""
     duration_minutes: Duration
     zoom_enabled: bool = False
     connection_id: uuid.UUID | None = None
     topic_template: TopicTemplate = DEFAULT_TOPIC_TEMPLATE
-    description_template: str = DEFAULT_DESCRIPTION_TEMPLATE
+    description_template: Description = DEFAULT_DESCRIPTION_TEMPLATE
     passcode_enabled: bool = True
     reminder_offsets: ReminderOffsets = []
 
@@ -57,12 +82,12 @@ class ServiceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    description: str | None = None
+    description: Description | None = None
     duration_minutes: Duration | None = None
     zoom_enabled: bool | None = None
     connection_id: uuid.UUID | None = None
     topic_template: TopicTemplate | None = None
-    description_template: str | None = None
+    description_template: Description | None = None
     passcode_enabled: bool | None = None
     reminder_offsets: ReminderOffsets | None = None
     active: bool | None = None
@@ -92,10 +117,8 @@ class EmployeeCreate(BaseModel):
     name: Name
     email: EmailStr
     connection_id: uuid.UUID | None = None
-    zoom_user_id: str | None = Field(
-        default=None,
-        max_length=64,
-        description="one of the connection's fetched hosts; null: match by email",
+    zoom_user_id: ZoomUserId | None = Field(
+        default=None, description="one of the connection's fetched hosts; null: match by email"
     )
 
 
@@ -105,7 +128,7 @@ class EmployeeUpdate(BaseModel):
     name: Name | None = None
     email: EmailStr | None = None
     connection_id: uuid.UUID | None = None
-    zoom_user_id: str | None = Field(default=None, max_length=64)
+    zoom_user_id: ZoomUserId | None = None
     active: bool | None = None
 
 
@@ -133,12 +156,16 @@ class BookingCreate(BaseModel):
     customer_last_name: LastName = ""
     customer_email: EmailStr
     customer_phone: Phone = ""
-    notes: str = ""
+    notes: Notes = ""
     start_at: AwareDatetime
     timezone: TimeZoneName
     duration_minutes: Duration | None = Field(default=None, description="null: the service's")
     reminder_offsets: ReminderOffsets | None = Field(
         default=None, description="null: the service's"
+    )
+    allow_past: bool = Field(
+        default=False,
+        description="record a booking whose start has passed (no emails are sent for it)",
     )
 
 
@@ -153,8 +180,9 @@ class BookingUpdate(BaseModel):
     customer_last_name: LastName | None = None
     customer_email: EmailStr | None = None
     customer_phone: Phone | None = None
-    notes: str | None = None
+    notes: Notes | None = None
     reminder_offsets: ReminderOffsets | None = None
+    allow_past: bool = Field(default=False, description="move it to a start that has passed")
 
 
 class BookingMeetingOut(BaseModel):
@@ -162,6 +190,7 @@ class BookingMeetingOut(BaseModel):
     state: LinkState
     zoom_meeting_id: int | None
     zoom_host_id: str | None
+    zoom_host: str = Field(description="the host: the employee and their Zoom user's email")
     join_url: str | None
     passcode: str | None
     last_error: str | None

@@ -9,9 +9,33 @@ own timezone (the customer's wall clock), with English names written out here ra
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zoombridge.bookings.models import Booking, Employee, Service
+from zoombridge.kit.shortcodes import Placeholders
+from zoombridge.kit.zones import zone_or_utc
+
+# The shortcodes a booking fills, in meeting topics and descriptions (B3) and in emails (B5).
+BOOKING_FIELDS: tuple[str, ...] = (
+    "booking_id",
+    "booking_date",
+    "booking_time",
+    "booking_start",
+    "booking_end",
+    "booking_duration",
+    "booking_timezone",
+    "booking_notes",
+    "customer_name",
+    "customer_first_name",
+    "customer_last_name",
+    "customer_email",
+    "customer_phone",
+    "service_name",
+    "service_duration",
+    "employee_name",
+    "employee_email",
+)
+# Meeting topic and description of a booking: known before the meeting exists.
+BOOKING_MEETING = Placeholders(BOOKING_FIELDS)
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -30,18 +54,9 @@ _MONTHS = (
 )
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # The service validates timezones when a booking is saved; UTC keeps an old row with
-        # a name this system no longer knows renderable instead of failing every email.
-        return ZoneInfo("UTC")
-
-
 def spoken_time(moment: datetime, timezone: str) -> str:
     """'Tuesday 4 March 2031, 17:00 (Europe/Helsinki)': `moment` on the wall clock of `timezone`."""
-    local = moment.astimezone(_zone(timezone))
+    local = moment.astimezone(zone_or_utc(timezone))
     return (
         f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
         f"{local:%H:%M} ({timezone})"
@@ -50,7 +65,7 @@ def spoken_time(moment: datetime, timezone: str) -> str:
 
 def booking_values(booking: Booking, service: Service, employee: Employee) -> dict[str, str]:
     """Every BOOKING_FIELDS shortcode of `booking`, rendered as text."""
-    local_start = booking.start_at.astimezone(_zone(booking.timezone))
+    local_start = booking.start_at.astimezone(zone_or_utc(booking.timezone))
     return {
         "booking_id": str(booking.id),
         "booking_date": f"{local_start:%Y-%m-%d}",

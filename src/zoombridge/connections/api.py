@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
+from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.permissions import CONNECTION_READERS, Permission
 from zoombridge.connections import service
+from zoombridge.connections.models import ZoomKind
 from zoombridge.connections.schemas import (
     MeetingChoiceRead,
     PickerUpdate,
+    WebhookEventRead,
     ZoomConnectionCreate,
     ZoomConnectionRead,
     ZoomConnectionUpdate,
     ZoomHostRead,
 )
-from zoombridge.events.models import ZoomKind
-from zoombridge.web.deps import SessionDep, TokenDep
+from zoombridge.kit.http import SessionDep
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[requires(Permission.MANAGE_CONNECTIONS)])
 async def create_connection(
     body: ZoomConnectionCreate, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
@@ -29,19 +33,25 @@ async def create_connection(
     return ZoomConnectionRead.from_model(connection)
 
 
-@router.get("")
+@router.get(
+    "",
+    dependencies=[requires(*CONNECTION_READERS)],
+)
 async def list_connections(session: SessionDep, _token: TokenDep) -> list[ZoomConnectionRead]:
     return [ZoomConnectionRead.from_model(c) for c in await service.list_connections(session)]
 
 
-@router.get("/{connection_id}")
+@router.get(
+    "/{connection_id}",
+    dependencies=[requires(*CONNECTION_READERS)],
+)
 async def get_connection(
     connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
     return ZoomConnectionRead.from_model(await service.get_connection(session, connection_id))
 
 
-@router.patch("/{connection_id}")
+@router.patch("/{connection_id}", dependencies=[requires(Permission.MANAGE_CONNECTIONS)])
 async def update_connection(
     connection_id: uuid.UUID, body: ZoomConnectionUpdate, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
@@ -49,7 +59,9 @@ async def update_connection(
     return ZoomConnectionRead.from_model(connection)
 
 
-@router.delete("/{connection_id}", status_code=204)
+@router.delete(
+    "/{connection_id}", status_code=204, dependencies=[requires(Permission.MANAGE_CONNECTIONS)]
+)
 async def delete_connection(
     connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> Response:
@@ -57,7 +69,9 @@ async def delete_connection(
     return Response(status_code=204)
 
 
-@router.post("/{connection_id}/test", status_code=202)
+@router.post(
+    "/{connection_id}/test", status_code=202, dependencies=[requires(Permission.MANAGE_CONNECTIONS)]
+)
 async def request_test_access(
     connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
@@ -65,7 +79,11 @@ async def request_test_access(
     return ZoomConnectionRead.from_model(await service.request_test(session, connection_id))
 
 
-@router.post("/{connection_id}/hosts/fetch", status_code=202)
+@router.post(
+    "/{connection_id}/hosts/fetch",
+    status_code=202,
+    dependencies=[requires(Permission.MANAGE_CONNECTIONS)],
+)
 async def fetch_hosts(
     connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
@@ -73,21 +91,27 @@ async def fetch_hosts(
     return ZoomConnectionRead.from_model(await service.request_hosts(session, connection_id))
 
 
-@router.get("/{connection_id}/hosts")
+@router.get(
+    "/{connection_id}/hosts",
+    dependencies=[requires(*CONNECTION_READERS)],
+)
 async def list_hosts(
     connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
 ) -> list[ZoomHostRead]:
     return [ZoomHostRead.from_model(h) for h in await service.list_hosts(session, connection_id)]
 
 
-@router.put("/{connection_id}/picker")
+@router.put("/{connection_id}/picker", dependencies=[requires(Permission.MANAGE_CONNECTIONS)])
 async def set_picker(
     connection_id: uuid.UUID, body: PickerUpdate, session: SessionDep, _token: TokenDep
 ) -> ZoomConnectionRead:
     return ZoomConnectionRead.from_model(await service.set_picker(session, connection_id, body))
 
 
-@router.get("/{connection_id}/meetings")
+@router.get(
+    "/{connection_id}/meetings",
+    dependencies=[requires(*CONNECTION_READERS)],
+)
 async def list_meeting_choices(
     connection_id: uuid.UUID,
     session: SessionDep,
@@ -97,3 +121,18 @@ async def list_meeting_choices(
     """The meetings or webinars the "link existing" picker offers (as last fetched)."""
     choices = await service.list_meeting_choices(session, connection_id, kind)
     return [MeetingChoiceRead.from_model(c) for c in choices]
+
+
+@router.get(
+    "/{connection_id}/webhook-events", dependencies=[requires(Permission.MANAGE_CONNECTIONS)]
+)
+async def list_webhook_events(
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _token: TokenDep,
+    state: Literal["applied", "pending", "failed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[WebhookEventRead]:
+    """Zoom's webhook events received for this connection, newest first; `state=failed` lists
+    the ones the worker could not apply, each with its reason."""
+    return await service.list_webhook_events(session, connection_id, state=state, limit=limit)

@@ -21,6 +21,13 @@ from zoombridge.db.base import (
 from zoombridge.db.encryption import EncryptedString
 
 
+class ZoomKind(StrEnum):
+    """What a Zoom object is: the two kinds zoombridge creates, links and registers people on."""
+
+    MEETING = "meeting"
+    WEBINAR = "webinar"
+
+
 class ZoomPlan(StrEnum):
     """The account's plan; it decides what Zoom will refuse (webinars, registration, …)."""
 
@@ -40,6 +47,9 @@ class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     webhook_secret_token: Mapped[SecretStr | None] = mapped_column(EncryptedString())
     plan: Mapped[ZoomPlan] = mapped_column(text_enum(ZoomPlan, 16), default=ZoomPlan.PRO)
     webinar_addon: Mapped[bool] = mapped_column(Boolean(), default=False)
+    # The add-on's size (100 … 10,000 attendees); null = not known. Enforced with the event's
+    # capacity (the lower wins): Zoom itself would refuse registrant number size + 1 (3043).
+    webinar_seats: Mapped[int | None] = mapped_column(Integer())
     # Null means the default from settings (ZOOMBRIDGE_ZOOM_API_URL / _ZOOM_OAUTH_URL); set per
     # connection to point one account at the simulator or a regional endpoint.
     api_url: Mapped[str | None] = mapped_column(String(255))
@@ -67,6 +77,11 @@ class ZoomConnection(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         if isinstance(value, str):
             return SecretStr(value)
         return value
+
+    @property
+    def plan_name(self) -> str:
+        """The plan as the engine's client pool reads it (engine.clients.ZoomAccount)."""
+        return self.plan.value
 
     @property
     def granted_scope_set(self) -> frozenset[str]:

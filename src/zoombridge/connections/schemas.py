@@ -24,17 +24,28 @@ from pydantic_core import PydanticCustomError
 
 from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomMeetingChoice, ZoomPlan
 from zoombridge.connections.scopes import missing_scopes, recommended_scopes
+from zoombridge.kit.text import check_one_line
 
 
 def _http_url(value: str) -> str:
+    # One line first: urlsplit drops tabs and line breaks silently, the stored value would not.
+    check_one_line(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http(s) URL such as https://api.zoom.us/v2")
     return value.rstrip("/")
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(check_one_line),
+]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(check_one_line),
+]
 HttpUrlText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(_http_url)
 ]
@@ -70,6 +81,22 @@ class _RefusesJwtFields(BaseModel):
         raise PydanticCustomError("jwt_app_deprecated", jwt_migration_advice())
 
 
+# The sizes Zoom sells the webinar add-on in.
+WEBINAR_SEAT_SIZES = (100, 500, 1_000, 3_000, 5_000, 10_000)
+
+
+def _seat_size(value: int) -> int:
+    if value not in WEBINAR_SEAT_SIZES:
+        sizes = ", ".join(f"{size:,}" for size in WEBINAR_SEAT_SIZES)
+        raise PydanticCustomError(
+            "webinar_seats", "Zoom sells webinars for {sizes} attendees", {"sizes": sizes}
+        )
+    return value
+
+
+WebinarSeats = Annotated[int, AfterValidator(_seat_size)]
+
+
 class ZoomConnectionCreate(_RefusesJwtFields):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
@@ -80,6 +107,9 @@ class ZoomConnectionCreate(_RefusesJwtFields):
     webhook_secret_token: Secret | None = None
     plan: ZoomPlan = ZoomPlan.PRO
     webinar_addon: bool = False
+    webinar_seats: WebinarSeats | None = Field(
+        default=None, description="the webinar add-on's size; null = not known"
+    )
     api_url: HttpUrlText | None = Field(default=None, description="null: the settings default")
     oauth_url: HttpUrlText | None = Field(default=None, description="null: the settings default")
 
@@ -99,11 +129,12 @@ class ZoomConnectionUpdate(_RefusesJwtFields):
     webhook_secret_token: Secret | None = None
     plan: ZoomPlan | None = None
     webinar_addon: bool | None = None
+    webinar_seats: WebinarSeats | None = None
     api_url: HttpUrlText | None = None
     oauth_url: HttpUrlText | None = None
 
     def apply_to(self, connection: ZoomConnection) -> None:
-        nullable = {"webhook_secret_token", "api_url", "oauth_url"}
+        nullable = {"webhook_secret_token", "api_url", "oauth_url", "webinar_seats"}
         for field in self.model_fields_set - set(JWT_FIELDS):
             value = getattr(self, field)
             if value is None and field not in nullable:
@@ -122,6 +153,7 @@ class ZoomConnectionRead(BaseModel):
     has_webhook_secret_token: bool
     plan: ZoomPlan
     webinar_addon: bool
+    webinar_seats: int | None = None
     api_url: str | None
     oauth_url: str | None
     last_tested_at: datetime | None
@@ -151,6 +183,7 @@ class ZoomConnectionRead(BaseModel):
             has_webhook_secret_token=connection.webhook_secret_token is not None,
             plan=connection.plan,
             webinar_addon=connection.webinar_addon,
+            webinar_seats=connection.webinar_seats,
             api_url=connection.api_url,
             oauth_url=connection.oauth_url,
             last_tested_at=connection.last_tested_at,
@@ -231,3 +264,19 @@ class MeetingChoiceRead(BaseModel):
             timezone=choice.timezone,
             fetched_at=choice.fetched_at,
         )
+
+
+class WebhookEventRead(BaseModel):
+    """A Zoom webhook event as the worker left it: applied, waiting, or stopped with a reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    event: str = Field(description="Zoom's event name, e.g. meeting.participant_joined")
+    received_at: datetime
+    state: Literal["applied", "pending", "failed"] = Field(
+        description="failed: not applied after every attempt; `error` says why"
+    )
+    attempts: int
+    error: str | None = Field(description="why applying it failed, when it did")
+    applied_at: datetime | None

@@ -137,6 +137,22 @@ FEATURES: Mapping[str, tuple[ScopeNeed, ...]] = MappingProxyType(
                 "phone_recording:read:admin",
             ),
         ),
+        "contacts (CRM)": (
+            _need(
+                "webinarPanelists",
+                "webinar:read:list_panelists:admin",
+                "webinar:read:list_panelists",
+                "webinar:read",
+                "webinar:read:admin",
+            ),
+            _need(
+                "webinarRegistrantsQuestionsGet",
+                "webinar:read:list_registration_questions:admin",
+                "webinar:read:list_registration_questions",
+                "webinar:read",
+                "webinar:read:admin",
+            ),
+        ),
         "users": (
             _need(
                 "users",

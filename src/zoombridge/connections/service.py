@@ -10,20 +10,26 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Sequence
+from typing import Literal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomMeetingChoice
+from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomKind, ZoomMeetingChoice
 from zoombridge.connections.repository import ConnectionNameTakenError, ZoomConnectionRepository
 from zoombridge.connections.schemas import (
     PickerUpdate,
+    WebhookEventRead,
     ZoomConnectionCreate,
     ZoomConnectionUpdate,
 )
+from zoombridge.connections.signals import connection_deleting
 from zoombridge.db.base import utc_now
+from zoombridge.engine.inbox import MAX_APPLY_ATTEMPTS
+from zoombridge.engine.models import InboundWebhook
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput, NotFoundError, invalid
-from zoombridge.events.models import Event, ZoomKind
+
+WebhookState = Literal["applied", "pending", "failed"]
 
 
 def _name_taken(exc: ConnectionNameTakenError) -> Conflict:
@@ -73,16 +79,10 @@ async def update_connection(
 
 
 async def delete_connection(session: AsyncSession, connection_id: uuid.UUID) -> None:
-    """Remove a connection that no event uses (its hosts and meeting choices go with it)."""
+    """Remove a connection nothing uses (its hosts and meeting choices go with it)."""
     connection = await get_connection(session, connection_id)
-    used = await session.scalar(
-        select(func.count()).select_from(Event).where(Event.connection_id == connection.id)
-    )
-    if used:
-        raise Conflict(
-            f"The connection is used by {used} event(s); delete those events (or move them to "
-            "another connection) first."
-        )
+    # Domains whose rows use the connection refuse here (events: "used by N event(s)").
+    await connection_deleting.send(session, connection)
     await ZoomConnectionRepository(session).delete(connection)
 
 
@@ -167,3 +167,48 @@ async def list_meeting_choices(
         statement = statement.where(ZoomMeetingChoice.kind == kind.value)
     statement = statement.order_by(ZoomMeetingChoice.start_time, ZoomMeetingChoice.topic)
     return (await session.scalars(statement)).all()
+
+
+async def list_webhook_events(
+    session: AsyncSession,
+    connection_id: uuid.UUID,
+    *,
+    state: WebhookState | None = None,
+    limit: int = 100,
+) -> list[WebhookEventRead]:
+    """The connection's stored Zoom webhook events, newest first (optionally in one state)."""
+    await get_connection(session, connection_id)
+    query = (
+        select(InboundWebhook)
+        .where(InboundWebhook.connection_id == connection_id)
+        .order_by(InboundWebhook.received_at.desc(), InboundWebhook.id)
+        .limit(limit)
+    )
+    applied = InboundWebhook.processed_at.is_not(None)
+    gave_up = InboundWebhook.attempts >= MAX_APPLY_ATTEMPTS
+    if state == "applied":
+        query = query.where(applied)
+    elif state == "failed":
+        query = query.where(~applied, gave_up)
+    elif state == "pending":
+        query = query.where(~applied, ~gave_up)
+    return [_webhook_event(row) for row in await session.scalars(query)]
+
+
+def _webhook_event(row: InboundWebhook) -> WebhookEventRead:
+    state: WebhookState = (
+        "applied"
+        if row.processed_at is not None
+        else "failed"
+        if row.attempts >= MAX_APPLY_ATTEMPTS
+        else "pending"
+    )
+    return WebhookEventRead(
+        id=row.id,
+        event=row.event,
+        received_at=row.received_at,
+        state=state,
+        attempts=row.attempts,
+        error=row.error,
+        applied_at=row.processed_at,
+    )

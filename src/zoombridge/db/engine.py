@@ -80,13 +80,18 @@ def sqlite_path(url: URL) -> Path | None:
 
 
 def create_engine(
-    url: str | URL, *, secret_box: SecretBox | None = None, echo: bool = False, **kwargs: Any
+    url: str | URL,
+    *,
+    secret_box: SecretBox | None = None,
+    echo: bool = False,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for `url`; `secret_box` is the key for encrypted columns.
 
     SQLite gets WAL (readers never block the writer), foreign keys enforced and a busy
-    timeout; the parent folder of the file is created. Bound parameters are never logged or
-    shown in errors, since some are (encrypted) secrets.
+    timeout (`sqlite_busy_timeout_ms`); the parent folder of the file is created. Bound
+    parameters are never logged or shown in errors, since some are (encrypted) secrets.
     """
     parsed = normalize_url(url)
     path = sqlite_path(parsed)
@@ -96,7 +101,7 @@ def create_engine(
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
     event.listen(engine.sync_engine, "handle_error", _unwrap_typed_error)
     if secret_box is not None:
         bind_secret_box(engine, secret_box)
@@ -105,6 +110,7 @@ def create_engine(
 
 def create_engine_from_settings(settings: Settings, **kwargs: Any) -> AsyncEngine:
     """The product's engine: `settings.effective_database_url` with the settings' key."""
+    kwargs.setdefault("sqlite_busy_timeout_ms", settings.sqlite_busy_timeout_ms)
     return create_engine(
         settings.effective_database_url, secret_box=load_secret_box(settings), **kwargs
     )
@@ -118,7 +124,7 @@ def _unwrap_typed_error(context: ExceptionContext) -> BaseException | None:
     return None
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -130,7 +136,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             # Safe with WAL (a power cut can lose the last commits, never corrupt the file)
             # and far fewer fsyncs than FULL.
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -16,10 +16,13 @@ MODEL_MODULES: tuple[str, ...] = (
     "zoombridge.accounts.models",
     "zoombridge.events.models",
     "zoombridge.orders.models",
-    "zoombridge.sync.models",
+    "zoombridge.engine.models",
     "zoombridge.bookings.models",
     "zoombridge.notifications.models",
     "zoombridge.attendance.models",
+    "zoombridge.contacts.models",
+    "zoombridge.courses.models",
+    "zoombridge.results.models",
 )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from zoombridge.connections.models import ZoomKind
 from zoombridge.db.base import (
     Base,
     TimestampMixin,
@@ -31,12 +32,7 @@ from zoombridge.db.base import (
     enum_check,
     text_enum,
 )
-from zoombridge.sync.work import WorkMixin
-
-
-class ZoomKind(StrEnum):
-    MEETING = "meeting"
-    WEBINAR = "webinar"
+from zoombridge.engine.work import WorkMixin
 
 
 class EventStatus(StrEnum):
@@ -66,6 +62,14 @@ class SessionStatus(StrEnum):
     FINISHED = "finished"
 
 
+class RegistrationSource(StrEnum):
+    """Where an event's registrations on Zoom come from: its orders, or its enrolled learners
+    (a course event: the courses domain writes them; orders leave such an event alone)."""
+
+    ORDERS = "orders"
+    ENROLMENT = "enrolment"
+
+
 class LinkMode(StrEnum):
     LINKED = "linked"  # an existing Zoom meeting picked by the organiser
     CREATED = "created"  # created (and owned) by zoombridge
@@ -89,6 +93,7 @@ class Event(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         enum_check("kind", ZoomKind),
         enum_check("status", EventStatus),
         enum_check("day_mode", DayMode),
+        enum_check("registrations_from", RegistrationSource),
     )
 
     connection_id: Mapped[uuid.UUID] = mapped_column(
@@ -113,6 +118,18 @@ class Event(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     slot_duration_minutes: Mapped[int | None] = mapped_column(Integer())  # E8 default
     status: Mapped[EventStatus] = mapped_column(
         text_enum(EventStatus, 16), default=EventStatus.SCHEDULED
+    )
+    # E10: each session (kind SESSION) has its own Zoom meeting instead of sharing the event's.
+    own_session_meetings: Mapped[bool] = mapped_column(Boolean(), default=False)
+    registrations_from: Mapped[RegistrationSource] = mapped_column(
+        text_enum(RegistrationSource, 16), default=RegistrationSource.ORDERS
+    )
+    # E11 for course events: a meeting's topic changed in Zoom is taken over (iSpring: after
+    # creation the name is changed in Zoom only), instead of being reported as drift.
+    topic_from_zoom: Mapped[bool] = mapped_column(Boolean(), default=False)
+    # Department admins see and change only the events of their departments.
+    department_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
     )
     # Bumped on every change Zoom or a calendar must see (name, date, time): links compare
     # their synced_version to it; ICS files use it as SEQUENCE.
@@ -146,6 +163,8 @@ class EventSession(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         text_enum(SessionStatus, 16), default=SessionStatus.NOT_STARTED
     )
     zoom_occurrence_id: Mapped[str | None] = mapped_column(String(32))
+    # The meeting's topic as changed in Zoom (events with `topic_from_zoom`); sent from then on.
+    zoom_topic: Mapped[str | None] = mapped_column(String(255))
 
     event: Mapped[Event] = relationship(back_populates="sessions")
 

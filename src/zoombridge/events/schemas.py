@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -22,16 +23,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from zoombridge.connections.models import ZoomKind
 from zoombridge.events.models import (
     DayMode,
     EventStatus,
     LinkMode,
     LinkState,
     LinkWant,
+    RegistrationSource,
     SessionKind,
     SessionStatus,
-    ZoomKind,
 )
+from zoombridge.kit.text import check_multi_line, check_one_line
 
 MAX_DURATION_MINUTES = 23 * 60 + 59  # E1: Zoom's meetings are at most 23 h 59 min
 
@@ -42,14 +45,24 @@ def _iana_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise PydanticCustomError(
             "unknown_time_zone",
-            "{value!r} is not an IANA time zone; use a name such as Europe/Helsinki or UTC",
+            "“{value}” is not an IANA time zone; use a name such as Europe/Helsinki or UTC",
             {"value": value},
         ) from None
     return value
 
 
-Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Topic = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(check_one_line),
+]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(check_one_line)
+]
+Agenda = Annotated[str, Field(max_length=10_000), AfterValidator(check_multi_line)]
+Host = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(check_one_line)
+]
 TimeZoneName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
@@ -104,24 +117,39 @@ class SlotInput(BaseModel):
 
 
 class SessionInput(BaseModel):
-    """E10: a session of a structured event (shares the event's meeting)."""
+    """E10: a session of a structured event: it shares the event's meeting, or (with
+    `session_meetings: "own"`) has its own."""
 
     model_config = ConfigDict(extra="forbid")
 
     start: AwareDatetime
     duration_minutes: Duration
     label: Label = ""
+    zoom: SessionZoomChoice | None = Field(
+        default=None, description='session_meetings "own" only; absent = like the event\'s zoom'
+    )
+
+
+SessionMeetings = Literal["shared", "own"]
+
+
+def _connection_required(schema: dict[str, Any]) -> None:
+    required = schema.setdefault("required", [])
+    if "connection_id" not in required:
+        required.insert(0, "connection_id")
 
 
 class EventCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # `connection_id` is required (the JSON schema says so), but a missing one is reported by
+    # the service together with every other problem of the request, not alone beforehand.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_connection_required)
 
-    connection_id: uuid.UUID
+    connection_id: uuid.UUID | None = Field(default=None, description="the Zoom connection")
     kind: ZoomKind = ZoomKind.MEETING
     topic: Topic | None = Field(
         default=None, description="required, except when linking: then the meeting's topic"
     )
-    agenda: Annotated[str, Field(max_length=10_000)] = ""
+    agenda: Agenda = ""
     start: AwareDatetime | None = Field(
         default=None, description="ISO 8601 with offset; for days/slots: the first one's"
     )
@@ -130,9 +158,7 @@ class EventCreate(BaseModel):
     end: AwareDatetime | None = Field(default=None, description="instead of duration_minutes")
     location: Label = "online"
     capacity: int | None = Field(default=None, ge=1, description="null = unlimited")
-    host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = Field(
-        default=None, description="Zoom user id or email of a fetched host"
-    )
+    host: Host | None = Field(default=None, description="Zoom user id or email of a fetched host")
     registration_enabled: bool = True
     zoom_confirmation_email: bool = False
     zoom: ZoomChoice = Field(default_factory=ZoomChoice)
@@ -141,6 +167,12 @@ class EventCreate(BaseModel):
     slot_duration_minutes: Duration | None = None
     slots: list[SlotInput] = Field(default_factory=list, max_length=500)
     sessions: list[SessionInput] = Field(default_factory=list, max_length=500)
+    session_meetings: SessionMeetings = Field(
+        default="shared",
+        description='E10: "shared" (the sessions use the event\'s meeting) or "own" (one '
+        "meeting per session)",
+    )
+    department_id: uuid.UUID | None = Field(default=None, description="its department, if any")
     reminder_offsets: list[str] = Field(
         default_factory=list,
         max_length=6,
@@ -157,14 +189,14 @@ class EventUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topic: Topic | None = None
-    agenda: Annotated[str, Field(max_length=10_000)] | None = None
+    agenda: Agenda | None = None
     start: AwareDatetime | None = None
     timezone: TimeZoneName | None = None
     duration_minutes: Duration | None = None
     end: AwareDatetime | None = None
     location: Label | None = None
     capacity: int | None = Field(default=None, ge=1)
-    host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    host: Host | None = None
     registration_enabled: bool | None = None
     zoom_confirmation_email: bool | None = None
     zoom: ZoomChoice | None = None
@@ -173,6 +205,8 @@ class EventUpdate(BaseModel):
     slot_duration_minutes: Duration | None = None
     slots: list[SlotInput] | None = Field(default=None, max_length=500)
     sessions: list[SessionInput] | None = Field(default=None, max_length=500)
+    session_meetings: SessionMeetings | None = None
+    department_id: uuid.UUID | None = None
     reminder_offsets: list[str] | None = Field(default=None, max_length=6)
     ticket_emails: bool | None = None
 
@@ -186,6 +220,7 @@ class SessionView(BaseModel):
     duration_minutes: int
     status: SessionStatus
     zoom_occurrence_id: str | None
+    zoom_topic: str | None = Field(default=None, description="the topic as changed in Zoom")
 
 
 class LinkView(BaseModel):
@@ -229,6 +264,11 @@ class EventView(BaseModel):
     duration_minutes: int
     location: str
     capacity: int | None
+    zoom_seats: int | None = Field(
+        default=None,
+        description="a webinar's seats on the connection's Zoom add-on (null: not known); "
+        "the lower of this and capacity is how many can register",
+    )
     host_zoom_user_id: str | None
     host_email: str | None
     registration_enabled: bool
@@ -237,16 +277,40 @@ class EventView(BaseModel):
     slot_duration_minutes: int | None
     status: EventStatus
     version: int
+    session_meetings: SessionMeetings = "shared"
+    registrations_from: RegistrationSource = RegistrationSource.ORDERS
+    department_id: uuid.UUID | None = None
     reminder_offsets: list[str] = Field(default_factory=list, description="L4")
     ticket_emails: bool = Field(default=True, description="O6: tickets sent by email")
     requires_attendee_names: bool = Field(
         description="E5: orders must give first name, last name and email per attendee"
     )
     warnings: list[str]
+    attention: list[str] = Field(
+        default_factory=list,
+        description="needs attention: meetings deleted or changed in Zoom, or failing",
+    )
     sessions: list[SessionView]
     links: list[LinkView]
     created_at: datetime
     updated_at: datetime
+
+
+class ZoomState(StrEnum):
+    """An event's meetings taken together, as the events list shows and filters them."""
+
+    NONE = "none"
+    PENDING = "pending"
+    SYNCED = "synced"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+class RegistrationCounts(BaseModel):
+    """Registrations of the event's attendees on Zoom, by state (cancelled ones not counted)."""
+
+    registered: int = 0
+    pending: int = Field(0, description="waiting for the worker, or for a daily cap to reset")
+    failed: int = 0
 
 
 class EventSummary(BaseModel):
@@ -258,6 +322,12 @@ class EventSummary(BaseModel):
     duration_minutes: int
     status: EventStatus
     connection_id: uuid.UUID
+    attention: list[str] = Field(default_factory=list, description="needs attention when any")
+    zoom_state: ZoomState = Field(
+        description="none (no Zoom meeting), pending, synced, or needs_attention (deleted or "
+        "changed in Zoom, or failing)"
+    )
+    registrations: RegistrationCounts = Field(default_factory=lambda: RegistrationCounts())
 
 
 class PreviewItem(BaseModel):

@@ -10,7 +10,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from zoombridge.events.models import DayMode, Event, EventSession, SessionKind, ZoomKind
+from zoombridge.connections.models import ZoomKind
+from zoombridge.events.models import DayMode, Event, EventSession, SessionKind
 from zoombridge.zoom.requests import MeetingCreate, MeetingUpdate, RecurrenceBody, SettingsBody
 
 ZOOM_TOPIC_MAX = 200  # zoombridge allows 255 (E1); Zoom's own limit applies when sent
@@ -81,8 +82,10 @@ def meeting_body(event: Event, session: EventSession | None = None) -> MeetingCr
     agenda = fit(event.agenda, ZOOM_AGENDA_MAX) or None
     if session is not None:
         label = session.label or session.start_at.strftime("%Y-%m-%d %H:%M")
+        # A topic changed in Zoom and taken over (events with topic_from_zoom) is kept.
+        topic = session.zoom_topic or f"{event.topic} — {label}"
         return MeetingCreate(
-            topic=fit(f"{event.topic} — {label}", ZOOM_TOPIC_MAX),
+            topic=fit(topic, ZOOM_TOPIC_MAX),
             type=SCHEDULED[event.kind],
             start_time=session.start_at,
             duration=session.duration_minutes,
@@ -118,8 +121,12 @@ def meeting_body(event: Event, session: EventSession | None = None) -> MeetingCr
     )
 
 
-def meeting_update(event: Event, session: EventSession | None = None) -> MeetingUpdate:
-    """The PATCH that brings an existing meeting in line with the event (E6).
+def meeting_update(
+    event: Event, session: EventSession | None = None, *, created: bool = True
+) -> MeetingUpdate:
+    """The PATCH that brings an existing meeting in line with the event (E6), with its
+    registration settings (registration on or off, O9; Zoom's confirmation email, O5) when
+    zoombridge created it.
 
     For a meeting zoombridge did not create (linked), only name, date and time are sent: the
     organiser's own settings on it are theirs.
@@ -131,4 +138,5 @@ def meeting_update(event: Event, session: EventSession | None = None) -> Meeting
         duration=body.duration,
         timezone=body.timezone,
         recurrence=body.recurrence,
+        settings=body.settings if created else None,
     )

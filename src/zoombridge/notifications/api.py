@@ -7,7 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import NotFoundError
+from zoombridge.kit.http import SessionDep
 from zoombridge.notifications import service
 from zoombridge.notifications.models import EmailState
 from zoombridge.notifications.schemas import (
@@ -18,12 +21,12 @@ from zoombridge.notifications.schemas import (
     SmtpSettingsIn,
     SmtpSettingsOut,
 )
-from zoombridge.web.deps import SessionDep, TokenDep
+from zoombridge.notifications.tickets import resend_tickets
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
 
-@router.get("/settings/smtp")
+@router.get("/settings/smtp", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def get_smtp(session: SessionDep, _token: TokenDep) -> SmtpSettingsOut:
     row = await service.get_smtp(session)
     if row is None:
@@ -31,41 +34,46 @@ async def get_smtp(session: SessionDep, _token: TokenDep) -> SmtpSettingsOut:
     return SmtpSettingsOut.from_model(row)
 
 
-@router.put("/settings/smtp")
+@router.put("/settings/smtp", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def put_smtp(body: SmtpSettingsIn, session: SessionDep, _token: TokenDep) -> SmtpSettingsOut:
     return SmtpSettingsOut.from_model(await service.put_smtp(session, body))
 
 
-@router.delete("/settings/smtp", status_code=204)
+@router.delete(
+    "/settings/smtp", status_code=204, dependencies=[requires(Permission.MANAGE_SETTINGS)]
+)
 async def delete_smtp(session: SessionDep, _token: TokenDep) -> Response:
     await service.delete_smtp(session)
     return Response(status_code=204)
 
 
-@router.get("/email-templates")
+@router.get("/email-templates", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def list_templates(session: SessionDep, _token: TokenDep) -> list[EmailTemplateOut]:
     return await service.list_templates(session)
 
 
-@router.get("/email-templates/{key}")
+@router.get("/email-templates/{key}", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def get_template(key: str, session: SessionDep, _token: TokenDep) -> EmailTemplateOut:
     return await service.get_template(session, key)
 
 
-@router.put("/email-templates/{key}")
+@router.put("/email-templates/{key}", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def put_template(
     key: str, body: EmailTemplateIn, session: SessionDep, _token: TokenDep
 ) -> EmailTemplateOut:
     return await service.put_template(session, key, body)
 
 
-@router.delete("/email-templates/{key}")
+@router.delete("/email-templates/{key}", dependencies=[requires(Permission.MANAGE_SETTINGS)])
 async def reset_template(key: str, session: SessionDep, _token: TokenDep) -> EmailTemplateOut:
     """Back to the built-in text; answers the template as it now is."""
     return await service.reset_template(session, key)
 
 
-@router.get("/emails")
+@router.get(
+    "/emails",
+    dependencies=[requires(*OUTBOX_READERS)],
+)
 async def list_emails(
     session: SessionDep,
     _token: TokenDep,
@@ -80,12 +88,18 @@ async def list_emails(
     return [EmailOut.from_model(row) for row in rows]
 
 
-@router.get("/emails/{email_id}")
+@router.get(
+    "/emails/{email_id}",
+    dependencies=[requires(*OUTBOX_READERS)],
+)
 async def get_email(email_id: uuid.UUID, session: SessionDep, _token: TokenDep) -> EmailOut:
     return EmailOut.from_model(await service.get_email(session, email_id), with_body=True)
 
 
-@router.get("/reminders")
+@router.get(
+    "/reminders",
+    dependencies=[requires(*OUTBOX_READERS)],
+)
 async def list_reminders(
     session: SessionDep,
     _token: TokenDep,
@@ -94,3 +108,15 @@ async def list_reminders(
 ) -> list[ReminderOut]:
     rows = await service.list_reminders(session, booking_id=booking_id, event_id=event_id)
     return [ReminderOut.model_validate(row) for row in rows]
+
+
+@router.post(
+    "/events/{event_id}/tickets/resend",
+    summary="Email every active attendee their ticket again (O8: after meeting details change)",
+    responses={200: {"content": {"application/json": {"example": {"queued": 12}}}}},
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
+)
+async def resend_event_tickets(
+    event_id: uuid.UUID, session: SessionDep, _token: TokenDep
+) -> dict[str, int]:
+    return {"queued": await resend_tickets(session, event_id)}

@@ -8,14 +8,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zoombridge.bookings.values import BOOKING_FIELDS
+from zoombridge.kit.shortcodes import Placeholders
 from zoombridge.notifications.models import Audience
-from zoombridge.notifications.shortcodes import (
-    BOOKING_FIELDS,
-    EVENT_FIELDS,
-    HOST_LINK,
-    MEETING_FIELDS,
-    Placeholders,
+
+EVENT_FIELDS: tuple[str, ...] = (
+    "attendee_name",
+    "attendee_first_name",
+    "attendee_last_name",
+    "attendee_email",
+    "ticket_code",
+    "event_topic",
+    "event_start",
+    "event_end",
+    "event_duration",
+    "event_timezone",
+    "event_recurrence",
 )
+
+# What the meeting gives an email; the host link only ever to staff (B5).
+MEETING_FIELDS: tuple[str, ...] = (
+    "zoom_meeting_url",
+    "zoom_meeting_password",
+    "zoom_meeting_id",
+)
+HOST_LINK = "zoom_meeting_url_host"
 
 CUSTOMER_NO_HOST_LINK = (
     "{zoom_meeting_url_host} is the host's start link: it lets whoever has it start the meeting "
@@ -29,8 +46,6 @@ BOOKING_STAFF = Placeholders(BOOKING_FIELDS + MEETING_FIELDS + (HOST_LINK,))
 EVENT_ATTENDEE = Placeholders(
     EVENT_FIELDS + MEETING_FIELDS, forbidden={HOST_LINK: CUSTOMER_NO_HOST_LINK}
 )
-# Meeting topic and description of a booking: known before the meeting exists.
-BOOKING_MEETING = Placeholders(BOOKING_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,38 @@ KINDS: tuple[TemplateKind, ...] = (
         + "\nThe attached calendar file adds it to your calendar with reminders.\n",
     ),
     TemplateKind(
+        "event_changed",
+        "Event changed (attendee)",
+        Audience.CUSTOMER,
+        EVENT_ATTENDEE,
+        "Changed: {event_topic} now starts {event_start}",
+        "Hello {attendee_first_name},\n\n{event_topic} has changed. It is now:\n\n"
+        "Starts: {event_start} ({event_timezone})\nEnds: {event_end}\n"
+        "Duration: {event_duration} minutes\n{event_recurrence}\n\n"
+        + _CUSTOMER_JOIN
+        + "\nThe attached calendar file updates the entry in your calendar.\n",
+    ),
+    TemplateKind(
+        "event_cancelled",
+        "Event cancelled (attendee)",
+        Audience.CUSTOMER,
+        EVENT_ATTENDEE,
+        "Cancelled: {event_topic} on {event_start}",
+        "Hello {attendee_first_name},\n\n{event_topic} on {event_start} ({event_timezone}) "
+        "is cancelled and will not take place. Your ticket {ticket_code} is no longer valid."
+        "\n\nThe attached calendar file removes it from your calendar.\n",
+    ),
+    TemplateKind(
+        "ticket_cancelled",
+        "Ticket cancelled (attendee)",
+        Audience.CUSTOMER,
+        EVENT_ATTENDEE,
+        "Your ticket for {event_topic} is cancelled",
+        "Hello {attendee_first_name},\n\nyour ticket {ticket_code} for {event_topic} on "
+        "{event_start} ({event_timezone}) is cancelled: its join link no longer lets you in."
+        "\n\nThe attached calendar file removes it from your calendar.\n",
+    ),
+    TemplateKind(
         "event_reminder",
         "Event reminder (attendee)",
         Audience.CUSTOMER,
@@ -154,13 +201,18 @@ KINDS: tuple[TemplateKind, ...] = (
 )
 
 BY_KEY: dict[str, TemplateKind] = {kind.key: kind for kind in KINDS}
+# Emails about a ticket that is no longer valid: rendered all the same, with a cancelling ICS.
+CANCELLATIONS = frozenset({"event_cancelled", "ticket_cancelled"})
+# Emails that carry the attendee's calendar file.
+WITH_TICKET_ICS = frozenset({"event_ticket", "event_changed"}) | CANCELLATIONS
 
-# Reminder offsets (L4) and how long before the start each is.
-REMINDER_OFFSETS: dict[str, int] = {
-    "1w": 7 * 24 * 60,
-    "4d": 4 * 24 * 60,
-    "3d": 3 * 24 * 60,
-    "2d": 2 * 24 * 60,
-    "1d": 24 * 60,
-    "1h": 60,
-}
+
+def register_kind(kind: TemplateKind) -> None:
+    """A template a higher domain sends (see `notifications.hooks`); registering the same key
+    again replaces it."""
+    BY_KEY[kind.key] = kind
+
+
+def all_kinds() -> list[TemplateKind]:
+    """The built-in templates, then those registered by other domains."""
+    return list(BY_KEY.values())

@@ -32,7 +32,7 @@ from zoombridge.db.base import (
     text_enum,
 )
 from zoombridge.db.encryption import EncryptedString
-from zoombridge.sync.work import WorkMixin
+from zoombridge.engine.work import WorkMixin
 
 
 class SmtpSecurity(StrEnum):
@@ -130,6 +130,7 @@ class ReminderState(StrEnum):
     PLANNED = "planned"
     QUEUED = "queued"  # its emails are in the outbox (sent from there)
     CANCELLED = "cancelled"  # the start moved or the booking/event was cancelled
+    FAILED = "failed"  # could not be turned into emails; `note` says why
 
 
 class Reminder(UUIDPrimaryKeyMixin, TimestampMixin, Base):

@@ -15,19 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.errors import FieldProblem, InvalidInput
-from zoombridge.notifications.defaults import REMINDER_OFFSETS
+from zoombridge.kit.reminder_offsets import REMINDER_OFFSETS
 from zoombridge.notifications.models import Reminder, ReminderState
-
-
-def check_offsets(offsets: Sequence[str], field: str = "reminder_offsets") -> list[str]:
-    """The offsets, de-duplicated in the canonical order; InvalidInput naming unknown ones."""
-    unknown = [o for o in offsets if o not in REMINDER_OFFSETS]
-    if unknown:
-        valid = ", ".join(REMINDER_OFFSETS)
-        message = f"Unknown reminder {', '.join(map(repr, unknown))}; choose from {valid}."
-        raise InvalidInput(message, field_errors=[FieldProblem(field, message)])
-    return [o for o in REMINDER_OFFSETS if o in set(offsets)]
 
 
 def booking_target(booking_id: uuid.UUID) -> str:

@@ -24,15 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.bookings.models import Booking, Employee, Service
 from zoombridge.bookings.values import booking_values as values_of_booking
+from zoombridge.db.base import utc_now
 from zoombridge.events.models import Event, LinkWant, MeetingLink
+from zoombridge.kit.shortcodes import names_in, render
+from zoombridge.kit.text import one_line
+from zoombridge.notifications.booking_ics import booking_ics
+from zoombridge.notifications.defaults import CANCELLATIONS, HOST_LINK, WITH_TICKET_ICS
+from zoombridge.notifications.hooks import value_source
 from zoombridge.notifications.models import Audience, OutboundEmail
-from zoombridge.notifications.shortcodes import HOST_LINK, names_in, render
 from zoombridge.notifications.templates import effective
 from zoombridge.orders.ics import ticket_ics
 from zoombridge.orders.tickets import ticket_view
 
 # What the stored copy of a sent email shows instead of the host start link (never stored).
 HOST_LINK_STAND_IN = "[host start link]"
+# What it shows instead of a value another domain marked hidden (a one-time sign-in link).
+HIDDEN_STAND_IN = "[not kept: sent only in the email itself]"
 MESSAGE_ID_DOMAIN = "zoombridge"
 
 
@@ -52,6 +59,7 @@ class Draft:
     body_template: str
     values: dict[str, str]
     attachments: list[Attachment] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()  # in the email sent, never in the copy kept
 
     @property
     def uses_host_link(self) -> bool:
@@ -98,12 +106,15 @@ def _day_line(start: datetime, end: datetime, timezone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M}–{_local(end, timezone):%H:%M}"
 
 
-async def event_values(session: AsyncSession, attendee_id: uuid.UUID) -> dict[str, str] | None:
+async def event_values(
+    session: AsyncSession, attendee_id: uuid.UUID, *, cancelled_too: bool = False
+) -> dict[str, str] | None:
     """EVENT_FIELDS and the meeting fields for one attendee; None when the ticket is no longer
-    valid (attendee or order cancelled, event cancelled)."""
+    valid (attendee or order cancelled, event cancelled), unless `cancelled_too` (an email
+    telling them so)."""
     ticket = await ticket_view(session, attendee_id)
     event = await session.get(Event, ticket.event_id)
-    if event is None or not ticket.valid:
+    if event is None or not (ticket.valid or cancelled_too):
         return None
     tz = event.timezone
     start = _local(event.start_at, tz)
@@ -158,24 +169,44 @@ async def draft(session: AsyncSession, email: OutboundEmail) -> Draft | None:
     ticket no longer valid, a booking or attendee that no longer exists)."""
     values: dict[str, str] = {}
     attachments: list[Attachment] = []
+    hidden: frozenset[str] = frozenset()
+    source = value_source(email.template_key)
+    if source is not None:
+        found = await source(session, email)
+        if found is None:
+            return None
+        values.update(found.values)
+        hidden = found.hidden
     if email.booking_id is not None:
         booking = await session.get(Booking, email.booking_id)
         if booking is None:
             return None
         values.update(await booking_values(session, booking))
+        service = await session.get(Service, booking.service_id)
+        employee = await session.get(Employee, booking.employee_id)
+        if service is not None and employee is not None:
+            ics = booking_ics(
+                booking,
+                service,
+                employee,
+                cancel=email.template_key.startswith("booking_cancelled"),
+                now=utc_now(),
+            )
+            attachments.append(Attachment("booking.ics", "text", "calendar", ics))
     if email.attendee_id is not None:
-        attendee_values = await event_values(session, email.attendee_id)
+        cancelling = email.template_key in CANCELLATIONS
+        attendee_values = await event_values(session, email.attendee_id, cancelled_too=cancelling)
         if attendee_values is None:
             return None
         values.update(attendee_values)
-        if email.template_key == "event_ticket":
-            ics = await ticket_ics(session, email.attendee_id)
+        if email.template_key in WITH_TICKET_ICS:
+            ics = await ticket_ics(session, email.attendee_id, cancel=cancelling)
             attachments.append(Attachment("ticket.ics", "text", "calendar", ics))
     values.update({key: "" if v is None else str(v) for key, v in (email.context or {}).items()})
     # Never from stored values or context: only the sender puts a freshly fetched link in.
     values.pop(HOST_LINK, None)
     subject, body = await effective(session, email.template_key)
-    return Draft(subject, body, values, attachments)
+    return Draft(subject, body, values, attachments, hidden)
 
 
 # --- the message ----------------------------------------------------------------------------
@@ -195,18 +226,29 @@ def render_text(draft: Draft, audience: Audience, host_link: str | None) -> Rend
     if audience is Audience.STAFF and host_link:
         values[HOST_LINK] = host_link
         stored[HOST_LINK] = HOST_LINK_STAND_IN
+    for key in draft.hidden:
+        stored[key] = HIDDEN_STAND_IN
     # A customer email never gets it: the key stays absent, so it renders empty.
     stored_subject = _one_line(render(draft.subject_template, stored))
     stored_body = render(draft.body_template, stored)
     if host_link:  # defence in depth: whatever path it took, it is never kept
         stored_subject = stored_subject.replace(host_link, HOST_LINK_STAND_IN)
         stored_body = stored_body.replace(host_link, HOST_LINK_STAND_IN)
+    for key in draft.hidden:
+        secret = draft.values.get(key)
+        if secret:
+            stored_subject = stored_subject.replace(secret, HIDDEN_STAND_IN)
+            stored_body = stored_body.replace(secret, HIDDEN_STAND_IN)
     return Rendered(
         subject=_one_line(render(draft.subject_template, values)),
         body=render(draft.body_template, values),
         stored_subject=stored_subject,
         stored_body=stored_body,
     )
+
+
+def _ics_method(content: bytes) -> str:
+    return "CANCEL" if b"METHOD:CANCEL" in content else "PUBLISH"
 
 
 def _one_line(text: str) -> str:
@@ -226,16 +268,20 @@ def build_message(
     attachments: list[Attachment],
     now: datetime,
 ) -> EmailMessage:
+    # Names and the subject are header text: folded onto one line, so a name stored with a line
+    # break (before such values were refused at entry) is sent as a name, never as a header of
+    # its own. An address that cannot be written into a header raises: that email fails alone.
+    to_name = one_line(to_name)
     message = EmailMessage()
-    message["From"] = Address(display_name=from_name, addr_spec=from_address)
+    message["From"] = Address(display_name=one_line(from_name), addr_spec=from_address)
     message["To"] = Address(display_name=to_name, addr_spec=to_address) if to_name else to_address
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)
     message["Message-ID"] = message_id(email_id)
     message["Date"] = format_datetime(now)
     message.set_content(body)
     for attachment in attachments:
         params: Mapping[str, str] = (
-            {"method": "PUBLISH"} if attachment.subtype == "calendar" else {}
+            {"method": _ics_method(attachment.content)} if attachment.subtype == "calendar" else {}
         )
         message.add_attachment(
             attachment.content,

@@ -10,6 +10,7 @@ from typing import Annotated
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
+from zoombridge.kit.text import check_multi_line, check_one_line
 from zoombridge.notifications.models import (
     Audience,
     EmailState,
@@ -40,7 +41,30 @@ def _sender_address(value: str) -> str:
 
 
 SenderAddress = Annotated[str, StringConstraints(max_length=255), AfterValidator(_sender_address)]
-Host = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+def _host_name(value: str) -> str:
+    """A host name the SMTP client can connect to: one line, and IDNA-encodable (a name with
+    an empty or over-long label, or a stray character, would fail when the first email is
+    sent)."""
+    check_one_line(value)
+    if " " in value or "/" in value:
+        raise ValueError("must be a host name or an IP address, without spaces or slashes")
+    try:
+        value.encode("idna")
+    except UnicodeError as exc:
+        raise ValueError(f"is not a host name that can be looked up ({exc})") from None
+    return value
+
+
+Host = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(_host_name),
+]
+OneLineText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(check_one_line)
+]
 
 
 class SmtpSettingsIn(BaseModel):
@@ -51,12 +75,14 @@ class SmtpSettingsIn(BaseModel):
     host: Host
     port: int = Field(587, ge=1, le=65535)
     security: SmtpSecurity = SmtpSecurity.STARTTLS
-    username: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    username: OneLineText | None = None
     password: Annotated[SecretStr, Field(max_length=1024)] | None = None
     from_address: SenderAddress
-    from_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = (
-        "zoombridge"
-    )
+    from_name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=120),
+        AfterValidator(check_one_line),
+    ] = "zoombridge"
     timeout_seconds: int = Field(30, ge=1, le=300)
 
 
@@ -89,8 +115,12 @@ class SmtpSettingsOut(BaseModel):
 class EmailTemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    body: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    subject: Annotated[
+        str, StringConstraints(min_length=1, max_length=255), AfterValidator(check_one_line)
+    ]
+    body: Annotated[
+        str, StringConstraints(min_length=1, max_length=20000), AfterValidator(check_multi_line)
+    ]
 
 
 class EmailTemplateOut(BaseModel):

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.errors import NotFoundError
-from zoombridge.notifications import shortcodes
-from zoombridge.notifications.defaults import BY_KEY, KINDS, TemplateKind
+from zoombridge.kit import shortcodes
+from zoombridge.notifications.defaults import BY_KEY, TemplateKind, all_kinds
 from zoombridge.notifications.models import (
     EmailState,
     EmailTemplate,
@@ -87,7 +87,7 @@ async def _row(session: AsyncSession, key: str) -> EmailTemplate | None:
 
 async def list_templates(session: AsyncSession) -> list[EmailTemplateOut]:
     rows = {row.key: row for row in await session.scalars(select(EmailTemplate))}
-    return [_out(kind, rows.get(kind.key)) for kind in KINDS]
+    return [_out(kind, rows.get(kind.key)) for kind in all_kinds()]
 
 
 async def get_template(session: AsyncSession, key: str) -> EmailTemplateOut:

@@ -184,3 +184,11 @@ async def send(target: SmtpTarget, message: EmailMessage) -> None:
         await asyncio.to_thread(_send_blocking, target, message)
     except (smtplib.SMTPException, OSError) as exc:
         raise _classify(target, exc) from None
+    except UnicodeError as exc:
+        # The host name cannot be looked up at all (IDNA: an empty or over-long label …): every
+        # email waits, retried, until the settings are corrected.
+        raise SmtpFailure(
+            f"The SMTP host {target.host!r} is not a name that can be looked up ({exc}); "
+            "correct it in Settings → Email.",
+            retryable=True,
+        ) from None

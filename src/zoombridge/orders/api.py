@@ -1,7 +1,7 @@
 """REST API for orders, attendees, tickets and CSV (O1–O9), under `/api/v1`.
 
 POSTs that create orders (and the CSV bulk import) honour `Idempotency-Key`: a retry with the
-same key and body gets the first answer again; see `zoombridge.orders.idempotency`.
+same key and body gets the first answer again; see `zoombridge.accounts.idempotency`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from zoombridge.accounts import idempotency
+from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
+from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import FieldProblem, InvalidInput
-from zoombridge.notifications.tickets import resend_tickets
-from zoombridge.orders import idempotency, service
+from zoombridge.kit.http import SessionDep
+from zoombridge.orders import service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
 from zoombridge.orders.ics import ticket_ics
 from zoombridge.orders.schemas import (
@@ -25,8 +29,6 @@ from zoombridge.orders.schemas import (
     TicketOut,
 )
 from zoombridge.orders.tickets import find_attendee
-from zoombridge.web.deps import SessionDep, TokenDep
-from zoombridge.web.idempotent import IdempotencyKey, answer_once
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -36,6 +38,7 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
     status_code=201,
     response_model=OrderOut,
     summary="Create an order (only `completed` registers its attendees on Zoom)",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def create_order(
     event_id: uuid.UUID,
@@ -58,12 +61,18 @@ async def create_order(
     return await answer_once(session, token, idempotency_key, request_hash, work)
 
 
-@router.get("/events/{event_id}/orders", response_model=list[OrderOut])
+@router.get(
+    "/events/{event_id}/orders",
+    response_model=list[OrderOut],
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
+)
 async def list_orders(event_id: uuid.UUID, session: SessionDep, _: TokenDep) -> list[OrderOut]:
     return await service.list_orders(session, event_id)
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut)
+@router.get(
+    "/orders/{order_id}", response_model=OrderOut, dependencies=[requires(Permission.MANAGE_ORDERS)]
+)
 async def get_order(order_id: uuid.UUID, session: SessionDep, _: TokenDep) -> OrderOut:
     return await service.get_order_view(session, order_id)
 
@@ -72,6 +81,7 @@ async def get_order(order_id: uuid.UUID, session: SessionDep, _: TokenDep) -> Or
     "/orders/{order_id}",
     response_model=OrderOut,
     summary="Change an order's status (completed registers; cancelled/refunded cancel)",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def update_order(
     order_id: uuid.UUID, data: OrderStatusUpdate, session: SessionDep, _: TokenDep
@@ -84,6 +94,7 @@ async def update_order(
     "/orders/{order_id}/attendees/{attendee_id}/cancel",
     response_model=OrderOut,
     summary="Cancel one attendee alone (their Zoom registrations are cancelled)",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def cancel_attendee(
     order_id: uuid.UUID, attendee_id: uuid.UUID, session: SessionDep, _: TokenDep
@@ -92,21 +103,11 @@ async def cancel_attendee(
     return await service.get_order_view(session, order_id)
 
 
-@router.post(
-    "/events/{event_id}/tickets/resend",
-    summary="Email every active attendee their ticket again (O8: after meeting details change)",
-    responses={200: {"content": {"application/json": {"example": {"queued": 12}}}}},
-)
-async def resend_event_tickets(
-    event_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> dict[str, int]:
-    return {"queued": await resend_tickets(session, event_id)}
-
-
 @router.get(
     "/attendees/{attendee}/ticket",
     response_model=TicketOut,
     summary="The ticket (by attendee id or ticket code): meeting details and own join link",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def get_ticket(attendee: str, session: SessionDep, _: TokenDep) -> TicketOut:
     found = await find_attendee(session, attendee)
@@ -118,6 +119,7 @@ async def get_ticket(attendee: str, session: SessionDep, _: TokenDep) -> TicketO
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
     summary="The ticket as an iCalendar file with reminders 1 week, 1 day and 1 hour before",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def get_ticket_ics(attendee: str, session: SessionDep, _: TokenDep) -> Response:
     found = await find_attendee(session, attendee)
@@ -133,6 +135,7 @@ async def get_ticket_ics(attendee: str, session: SessionDep, _: TokenDep) -> Res
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
     summary="Export attendees as CSV",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def export_attendees(
     event_id: uuid.UUID,
@@ -170,6 +173,7 @@ async def export_attendees(
             },
         }
     },
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
 async def import_attendees(
     event_id: uuid.UUID,

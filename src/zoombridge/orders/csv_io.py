@@ -21,11 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput
 from zoombridge.events.models import EventStatus
-from zoombridge.notifications.tickets import enqueue_tickets
+from zoombridge.kit.text import readable, without_controls
 from zoombridge.orders.desired import refresh_registrations, wanted_attendees
 from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
 from zoombridge.orders.schemas import AttendeeIn, ImportResult, ImportRow
-from zoombridge.orders.service import get_event, new_ticket_code, present_links, seat_limit
+from zoombridge.orders.service import (
+    event_seat_limit,
+    get_event,
+    new_ticket_code,
+    present_links,
+    refuse_enrolment_event,
+)
+from zoombridge.orders.signals import order_completed
 
 MAX_IMPORT_ROWS = 10_000
 BASE_COLUMNS = (
@@ -54,14 +61,16 @@ _HEADER_ALIASES = {
 
 
 def _safe_cell(value: object) -> str:
-    """A cell that spreadsheets will not run as a formula (CSV injection)."""
+    """A cell that spreadsheets will not run as a formula (CSV injection), on one line and with
+    no control character (text stored before the checks at the door may hold some)."""
     if value is None:
         text = ""
     elif isinstance(value, dict | list):  # nested billing details stay readable
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     else:
         text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = without_controls(text)  # a tab or CR became a space: look past leading spaces too
+    return "'" + text if text.lstrip(" ")[:1] in ("=", "+", "-", "@") else text
 
 
 # --- export --------------------------------------------------------------------------------
@@ -165,7 +174,7 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 
 def _errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {readable(e)}" for e in exc.errors()]
 
 
 def _missing_names(attendee: AttendeeIn) -> list[str]:
@@ -183,6 +192,7 @@ async def import_attendees_csv(
     event = await get_event(session, event_id, lock=True)
     if event.status is EventStatus.CANCELLED:
         raise Conflict("This event is cancelled; it takes no new attendees.")
+    refuse_enrolment_event(event)
     _, rows = _read_rows(text)
     if reference is not None and await session.scalar(
         select(Order.id).where(Order.event_id == event_id, Order.reference == reference)
@@ -194,7 +204,7 @@ async def import_attendees_csv(
             ],
         )
     links = await present_links(session, event_id)
-    limit, reason = seat_limit(event, links)
+    limit, reason = await event_seat_limit(session, event, links)
     taken = set(await wanted_attendees(session, event_id))
     seen: set[str] = set()
     results: list[ImportRow] = []
@@ -283,5 +293,5 @@ async def _store(
     session.add(order)
     await session.flush()
     await refresh_registrations(session, event_id, {a.email for a in order.attendees})
-    await enqueue_tickets(session, order)  # imported attendees get their tickets too (O6, O8)
+    await order_completed.send(session, order)  # imported attendees get their tickets too (O6, O8)
     return order.id

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.events.models import Event, LinkWant, MeetingLink
+from zoombridge.events.models import Event, LinkWant, MeetingLink, RegistrationSource
 from zoombridge.orders.models import (
     Attendee,
     Order,
@@ -78,11 +78,14 @@ async def refresh_registrations(
     Call after any change to orders, attendees or the event's links. An event that runs with
     registration off (O9) needs no registrants: nothing is added then (rows already there stay
     as they are, so switching it back on costs no Zoom requests); call again after switching it
-    on. A few queries per event, whatever the number of attendees.
+    on. A few queries per event, whatever the number of attendees. An event whose
+    registrations come from enrolment (a course event) is left alone.
     """
     event = await session.get(Event, event_id)
     if event is None or not event.registration_enabled:
         return
+    if event.registrations_from is not RegistrationSource.ORDERS:
+        return  # its registrations come from elsewhere (enrolled learners): not ours to touch
     if emails is not None:
         emails = {email.lower() for email in emails}
         if not emails:

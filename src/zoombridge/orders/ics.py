@@ -58,6 +58,7 @@ def _vevent(
     ticket: TicketOut,
     meeting: TicketMeeting | None,
     stamp: datetime,
+    cancelled: bool = False,
 ) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", uid)
@@ -65,8 +66,9 @@ def _vevent(
     vevent.add("dtstart", start)
     vevent.add("dtend", start + timedelta(minutes=minutes))
     vevent.add("summary", summary)
-    vevent.add("sequence", event.version)
-    vevent.add("status", "CONFIRMED" if ticket.valid else "CANCELLED")
+    # A cancellation must carry a higher SEQUENCE than the entry it removes.
+    vevent.add("sequence", event.version + (1 if cancelled else 0))
+    vevent.add("status", "CANCELLED" if cancelled or not ticket.valid else "CONFIRMED")
     join_url = meeting.join_url if meeting else None
     if join_url:
         vevent.add("url", join_url)
@@ -81,8 +83,11 @@ def _vevent(
     return vevent
 
 
-async def ticket_ics(session: AsyncSession, attendee_id: uuid.UUID) -> bytes:
-    """The ticket as an .ics file (UTF-8 bytes)."""
+async def ticket_ics(
+    session: AsyncSession, attendee_id: uuid.UUID, *, cancel: bool = False
+) -> bytes:
+    """The ticket as an .ics file (UTF-8 bytes); `cancel`: METHOD:CANCEL, so a calendar
+    removes the entries it added from this ticket."""
     ticket = await ticket_view(session, attendee_id)
     event = await session.get(Event, ticket.event_id)
     if event is None:  # pragma: no cover - ticket_view found it
@@ -102,7 +107,7 @@ async def ticket_ics(session: AsyncSession, attendee_id: uuid.UUID) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//zoombridge//{__version__}//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancel else "PUBLISH")
 
     def add(
         uid: str, summary: str, start: datetime, minutes: int, meeting: TicketMeeting | None
@@ -117,6 +122,7 @@ async def ticket_ics(session: AsyncSession, attendee_id: uuid.UUID) -> bytes:
                 ticket=ticket,
                 meeting=meeting,
                 stamp=stamp,
+                cancelled=cancel,
             )
         )
 

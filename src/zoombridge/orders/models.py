@@ -24,7 +24,7 @@ from zoombridge.db.base import (
     enum_check,
     text_enum,
 )
-from zoombridge.sync.work import WorkMixin
+from zoombridge.engine.work import WorkMixin
 
 
 class OrderStatus(StrEnum):

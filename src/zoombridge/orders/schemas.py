@@ -10,8 +10,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+from zoombridge.kit.text import check_one_line
 from zoombridge.orders.models import OrderStatus, RegistrationState, RegistrationWant
 
 # Zoom's own limits on a registrant (email 128, names 64): longer values would be refused later
@@ -26,7 +35,11 @@ def _lower(value: str) -> str:
 
 
 Email = Annotated[EmailStr, AfterValidator(_lower), Field(max_length=EMAIL_MAX)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
+    AfterValidator(check_one_line),
+]
 
 
 class AttendeeIn(BaseModel):
@@ -41,7 +54,14 @@ class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    name: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=255),
+            AfterValidator(check_one_line),
+        ]
+        | None
+    ) = None
 
 
 class OrderCreate(BaseModel):
@@ -52,12 +72,38 @@ class OrderCreate(BaseModel):
     attendees: list[AttendeeIn] = Field(min_length=1, max_length=MAX_ATTENDEES_PER_ORDER)
     status: OrderStatus = OrderStatus.PENDING
     reference: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+            AfterValidator(check_one_line),
+        ]
         | None
     ) = Field(default=None, description="the shop's order number, unique per event")
     customer: CustomerIn | None = None
     paid: bool = False
     billing: dict[str, Any] = Field(default_factory=dict, description="address etc., as given")
+
+    @field_validator("attendees")
+    @classmethod
+    def _one_ticket_per_email(cls, attendees: list[AttendeeIn]) -> list[AttendeeIn]:
+        # Zoom registers one person per email: a second ticket for the same email in one order
+        # would be a second seat for nobody.
+        first: dict[str, int] = {}
+        clashes: list[str] = []
+        for index, attendee in enumerate(attendees):
+            if attendee.email in first:
+                clashes.append(
+                    f"the same email {attendee.email} is in attendees[{first[attendee.email]}] "
+                    f"and attendees[{index}]"
+                )
+            else:
+                first[attendee.email] = index
+        if clashes:
+            raise ValueError(
+                "; ".join(clashes) + ": give each attendee their own email (Zoom registers one "
+                "person per email)"
+            )
+        return attendees
 
 
 class OrderStatusUpdate(BaseModel):

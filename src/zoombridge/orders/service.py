@@ -15,12 +15,26 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zoombridge.connections.models import ZoomConnection, ZoomKind
 from zoombridge.db.base import utc_now
 from zoombridge.errors import CapacityExceeded, Conflict, FieldProblem, InvalidInput, NotFoundError
-from zoombridge.events.models import Event, EventStatus, LinkWant, MeetingLink, ZoomKind
-from zoombridge.notifications.tickets import enqueue_tickets
+from zoombridge.events.models import (
+    Event,
+    EventStatus,
+    LinkState,
+    LinkWant,
+    MeetingLink,
+    RegistrationSource,
+)
 from zoombridge.orders.desired import EMAIL_FILTER_MAX, refresh_registrations, wanted_attendees
-from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
+from zoombridge.orders.models import (
+    Attendee,
+    Order,
+    OrderStatus,
+    Registration,
+    RegistrationState,
+    RegistrationWant,
+)
 from zoombridge.orders.schemas import (
     AttendeeIn,
     AttendeeOut,
@@ -29,6 +43,7 @@ from zoombridge.orders.schemas import (
     RegistrationOut,
     TicketOut,
 )
+from zoombridge.orders.signals import order_completed, tickets_cancelled
 from zoombridge.orders.tickets import REGISTRATION_OFF_WARNING, link_label
 from zoombridge.orders.tickets import ticket_view as _ticket_view
 
@@ -72,11 +87,14 @@ async def lock_for_people(
     one order (emails sorted), so two requests never deadlock. SQLite serialises writers anyway.
     """
     links = await present_links(session, event.id)
-    exclusive = (counts_seats and seat_limit(event, links)[0] is not None) or len(
-        emails
-    ) > EMAIL_FILTER_MAX  # a whole-event refresh of registrations
+    limited = counts_seats and (await event_seat_limit(session, event, links))[0] is not None
+    exclusive = limited or len(emails) > EMAIL_FILTER_MAX  # a whole-event refresh
     locked = await get_event(session, event.id, lock=True, share=not exclusive)
-    if not exclusive and counts_seats and seat_limit(locked, links)[0] is not None:
+    if (
+        not exclusive
+        and counts_seats
+        and (await event_seat_limit(session, locked, links))[0] is not None
+    ):
         # A limit was set since the first read: count under the exclusive lock after all.
         locked = await get_event(session, event.id, lock=True)
     if not exclusive and session.get_bind().dialect.name == "postgresql":
@@ -103,6 +121,16 @@ async def present_links(session: AsyncSession, event_id: uuid.UUID) -> list[Meet
     )
 
 
+def refuse_enrolment_event(event: Event) -> None:
+    """A course event registers its enrolled learners: it takes no orders (they would fight
+    over the same registrations)."""
+    if event.registrations_from is not RegistrationSource.ORDERS:
+        raise Conflict(
+            "This is a course event: its participants are the learners enrolled on it, so it "
+            "takes no orders. Enrol learners on the course event instead."
+        )
+
+
 def registration_warnings(event: Event) -> list[str]:
     """O9: what an order or event answer should warn about."""
     return [] if event.registration_enabled else [REGISTRATION_OFF_WARNING]
@@ -111,25 +139,42 @@ def registration_warnings(event: Event) -> list[str]:
 # --- capacity (O4) -------------------------------------------------------------------------
 
 
-def seat_limit(event: Event, links: Sequence[MeetingLink]) -> tuple[int | None, str]:
-    """The number of distinct people the event can take, and what sets that number."""
+def seat_limit(
+    event: Event, links: Sequence[MeetingLink], webinar_seats: int | None = None
+) -> tuple[int | None, str]:
+    """The number of distinct people the event can take, and what sets that number: the
+    lowest of the event's capacity and Zoom's registrant limit (for webinars the connection's
+    add-on size, when known)."""
     limits: list[tuple[int, str]] = []
     if event.capacity is not None:
         limits.append((event.capacity, f"the event's capacity of {event.capacity:,}"))
-    # Zoom's registrant limit applies only when attendees are registered on Zoom. For webinars
-    # it is the account's webinar add-on size (100 … 10,000), which the connection does not
-    # record yet: until it does, Zoom itself refuses a full webinar (error 3043) and the worker
-    # shows that on the registration.
-    if links and event.registration_enabled and event.kind is ZoomKind.MEETING:
+    # Zoom's registrant limit applies only when attendees are registered on Zoom.
+    on_zoom = bool(links) and event.registration_enabled
+    if on_zoom and event.kind is ZoomKind.MEETING:
         limits.append(
             (
                 ZOOM_MEETING_REGISTRANT_LIMIT,
                 f"Zoom's limit of {ZOOM_MEETING_REGISTRANT_LIMIT:,} registrants per meeting",
             )
         )
+    if on_zoom and event.kind is ZoomKind.WEBINAR and webinar_seats is not None:
+        limits.append((webinar_seats, f"the Zoom webinar add-on's {webinar_seats:,} seats"))
     if not limits:
         return None, "unlimited"
     return min(limits)
+
+
+async def event_seat_limit(
+    session: AsyncSession, event: Event, links: Sequence[MeetingLink]
+) -> tuple[int | None, str]:
+    """`seat_limit`, reading the connection's webinar add-on size only for a webinar that
+    registers on Zoom (the one case it can matter)."""
+    seats = None
+    if links and event.registration_enabled and event.kind is ZoomKind.WEBINAR:
+        seats = await session.scalar(
+            select(ZoomConnection.webinar_seats).where(ZoomConnection.id == event.connection_id)
+        )
+    return seat_limit(event, links, seats)
 
 
 async def check_capacity(
@@ -140,7 +185,7 @@ async def check_capacity(
     Counts distinct people: an email already holding a seat takes no other. The caller holds
     the event lock, so the count cannot change until its transaction ends.
     """
-    limit, reason = seat_limit(event, links)
+    limit, reason = await event_seat_limit(session, event, links)
     if limit is None or not emails:
         return
     taken = set(await wanted_attendees(session, event.id))
@@ -197,6 +242,7 @@ async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCr
     event = await get_event(session, event_id)
     if event.status is EventStatus.CANCELLED:
         raise Conflict("This event is cancelled; it takes no new orders.")
+    refuse_enrolment_event(event)
     links = await present_links(session, event_id)
     _check_names(data.attendees, links)
     if data.reference is not None:
@@ -240,7 +286,7 @@ async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCr
     await session.flush()
     if order.status is OrderStatus.COMPLETED:
         await refresh_registrations(session, event_id, emails)
-        await enqueue_tickets(session, order)  # O6: tickets by email (sent by the worker)
+        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
     return order
 
 
@@ -279,7 +325,10 @@ async def set_order_status(
     if was_completed or status is OrderStatus.COMPLETED:
         await refresh_registrations(session, event.id, emails)
     if status is OrderStatus.COMPLETED:
-        await enqueue_tickets(session, order)  # O6: tickets by email (sent by the worker)
+        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
+    elif was_completed:
+        active = [a for a in order.attendees if a.cancelled_at is None]
+        await tickets_cancelled.send(session, active)  # their holders are told
     return order
 
 
@@ -300,6 +349,9 @@ async def cancel_attendee(
         attendee.cancelled_at = utc_now()
         await session.flush()
         await refresh_registrations(session, attendee.event_id, {attendee.email})
+        order = await session.get(Order, attendee.order_id)
+        if order is not None and order.status is OrderStatus.COMPLETED:
+            await tickets_cancelled.send(session, [attendee])
     return attendee
 
 
@@ -312,6 +364,7 @@ async def _order_views(
     links = await present_links(session, event.id)
     labels = {link.id: link_label(event, link) for link in links}
     meeting_ids = {link.id: link.zoom_meeting_id for link in links}
+    gone = {link.id for link in links if link.state is LinkState.DELETED}
     emails = {a.email for order in orders for a in order.attendees}
     registrations: dict[str, list[RegistrationOut]] = {}
     if links and emails:
@@ -328,7 +381,13 @@ async def _order_views(
                     zoom_meeting_id=meeting_ids[r.link_id],
                     want=r.want,
                     state=r.state,
-                    join_url=r.join_url,
+                    # Only a live registration offers its link: not a cancelled attendee's,
+                    # nor one on a meeting deleted in Zoom.
+                    join_url=r.join_url
+                    if r.want is RegistrationWant.REGISTERED
+                    and r.state is RegistrationState.REGISTERED
+                    and r.link_id not in gone
+                    else None,
                     last_error=r.last_error,
                     not_before=r.not_before,
                 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +20,12 @@ from zoombridge.events.models import (
     DayMode,
     Event,
     EventStatus,
+    LinkState,
     LinkWant,
     MeetingLink,
     SessionKind,
 )
+from zoombridge.kit.zones import zone_or_utc
 from zoombridge.orders.models import (
     Attendee,
     Order,
@@ -46,7 +47,7 @@ def link_label(event: Event, link: MeetingLink) -> str:
     if link.session_id is not None:
         for session in event.sessions:
             if session.id == link.session_id:
-                local = session.start_at.astimezone(ZoneInfo(event.timezone))
+                local = session.start_at.astimezone(zone_or_utc(event.timezone))
                 return session.label or local.strftime("%Y-%m-%d %H:%M")
     return f"main {link.kind.value}"
 
@@ -170,6 +171,8 @@ async def ticket_view(session: AsyncSession, attendee_id: uuid.UUID) -> TicketOu
 
 
 def _join_url(event: Event, link: MeetingLink, registration: Registration | None) -> str | None:
+    if link.state is LinkState.DELETED:
+        return None  # deleted in Zoom: the link leads nowhere until the meeting is made again
     if not event.registration_enabled:
         return link.join_url
     if (

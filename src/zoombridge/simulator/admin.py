@@ -16,6 +16,7 @@ from zoombridge.simulator.clock import zoom_time
 from zoombridge.simulator.config import PLANS
 from zoombridge.simulator.errors import ZoomError
 from zoombridge.simulator.lifecycle import LifecycleError
+from zoombridge.simulator.page import page_routes
 from zoombridge.simulator.runtime import Simulation
 from zoombridge.simulator.state import Account, Instance, Meeting, User
 
@@ -346,6 +347,7 @@ async def reset_rate_buckets(request: Request) -> Response:
 
 def admin_routes() -> list[Route]:
     return [
+        *page_routes(),
         Route("/accounts", create_account, methods=["POST"]),
         Route("/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/accounts/{account_id}/users", add_user, methods=["POST"]),

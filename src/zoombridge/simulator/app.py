@@ -16,7 +16,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from zoombridge.simulator import meetings, recordings, registrants, reports, users
+from zoombridge.simulator import (
+    meetings,
+    panelists,
+    recordings,
+    registrants,
+    reports,
+    user_settings,
+    users,
+)
 from zoombridge.simulator.admin import AdminError, admin_routes
 from zoombridge.simulator.auth import issue_token
 from zoombridge.simulator.config import SimulatorConfig
@@ -36,7 +44,7 @@ def build_router() -> ZoomRouter:
     add = router.add
     add("GET", "/users", "users", users.list_users)
     add("GET", "/users/{userId}", "user", users.get_user)
-    add("GET", "/users/{userId}/settings", "userSettings", users.user_settings)
+    add("GET", "/users/{userId}/settings", "userSettings", user_settings.user_settings)
     for kind, plural, key in (
         ("meeting", "meetings", "meetingId"),
         ("webinar", "webinars", "webinarId"),
@@ -123,6 +131,11 @@ def build_router() -> ZoomRouter:
         partial(reports.report_participants, kind="webinar"),
     )
     add("GET", "/meetings/{meetingId}/recordings", "recordingGet", recordings.get_recordings)
+    add("GET", "/webinars/{webinarId}/panelists", "webinarPanelists", panelists.list_panelists)
+    add("POST", "/webinars/{webinarId}/panelists", "webinarPanelistCreate", panelists.add_panelists)
+    questions = "/webinars/{webinarId}/registrants/questions"
+    add("GET", questions, "webinarRegistrantsQuestionsGet", panelists.get_questions)
+    add("PATCH", questions, "webinarRegistrantQuestionUpdate", panelists.update_questions)
     return router
 
 
@@ -234,6 +247,7 @@ async def _dispatch(sim: Simulation, router: ZoomRouter, request: Request, path:
             params=params,
             query=dict(request.query_params),
         )
+        call.check_query()
         response = await route.handler(call)
     except ZoomError as error:
         response = error.response()

@@ -9,6 +9,13 @@ from typing import Any, TextIO
 from zoombridge.simulator.config import PLANS, FaultConfig, SimulatorConfig
 
 
+def _port(text: str) -> int:
+    # The simulators share nothing with the product, not even its argument types.
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 1 to 65535")
+    return int(text)
+
+
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "simulator",
@@ -16,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Serve a simulated Zoom API (/v2, /oauth/token) and its /_sim admin paths.",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--port", type=_port, default=9000)
     defaults = SimulatorConfig()
     parser.add_argument("--account-id", default=defaults.account_id)
     parser.add_argument("--client-id", default=defaults.client_id)

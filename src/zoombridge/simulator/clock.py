@@ -32,8 +32,12 @@ class Clock:
 
 
 def zoom_time(moment: datetime) -> str:
-    """Zoom's `yyyy-MM-ddTHH:mm:ssZ` in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Zoom's `yyyy-MM-ddTHH:mm:ssZ` in UTC, always with a four-digit year (`0051-...`).
+
+    `strftime("%Y")` would write the year 51 as `51`, which is no date-time at all.
+    """
+    utc = moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    return utc.isoformat(timespec="seconds") + "Z"
 
 
 def epoch_ms(moment: datetime) -> int:

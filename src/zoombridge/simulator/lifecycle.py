@@ -12,7 +12,7 @@ from typing import Any
 
 from zoombridge.simulator import ids
 from zoombridge.simulator.clock import zoom_time
-from zoombridge.simulator.meetings import event_object, what
+from zoombridge.simulator.meeting_views import event_object, what
 from zoombridge.simulator.runtime import Simulation
 from zoombridge.simulator.state import Instance, Meeting, Participant, Recording, Segment
 

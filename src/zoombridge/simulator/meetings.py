@@ -1,4 +1,9 @@
-"""Meetings and webinars: create, list, get, update, delete (Zoom handles both alike)."""
+"""Meetings and webinars: create, list, get, update, delete (Zoom handles both alike).
+
+Bodies and queries arrive checked by the request models (`request_models`); what is left here is
+what Zoom's descriptions add to its schemas: real time zones, passcode characters, a recurrence
+for the recurring types.
+"""
 
 from __future__ import annotations
 
@@ -9,41 +14,37 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from zoombridge.simulator import ids
-from zoombridge.simulator.clock import epoch_ms, zoom_time
-from zoombridge.simulator.errors import (
-    ZoomError,
-    meeting_not_found,
-    webinar_plan_missing,
+from zoombridge.simulator.clock import epoch_ms
+from zoombridge.simulator.errors import ZoomError, meeting_not_found, webinar_plan_missing
+from zoombridge.simulator.meeting_views import (
+    event_object,
+    list_item,
+    meeting_view,
+    occurrence_view,
+    what,
 )
 from zoombridge.simulator.pagination import paginate
 from zoombridge.simulator.recurrence import check_recurrence, expand
-from zoombridge.simulator.routing import Call
-from zoombridge.simulator.state import Account, Kind, Meeting, Occurrence, User
-from zoombridge.simulator.validation import PASSCODE, Checker, page_size
-
-MEETING_TYPES = (1, 2, 3, 8)
-WEBINAR_TYPES = (5, 6, 9)
-NO_FIXED_TIME = (3, 6)
-BOOLEAN_SETTINGS = (
-    "host_video",
-    "participant_video",
-    "panelists_video",
-    "join_before_host",
-    "mute_upon_entry",
-    "waiting_room",
-    "registrants_confirmation_email",
-    "registrants_email_notification",
-    "meeting_authentication",
-    "close_registration",
-    "email_notification",
-    "use_pmi",
-    "practice_session",
-    "hd_video",
-    "allow_multiple_devices",
-    "show_share_button",
-    "private_meeting",
-    "on_demand",
+from zoombridge.simulator.request_models.meetings import (
+    MeetingCreate,
+    MeetingUpdate,
+    WebinarCreate,
+    WebinarUpdate,
 )
+from zoombridge.simulator.request_models.queries import (
+    MeetingGetQuery,
+    MeetingsQuery,
+    OccurrenceQuery,
+    WebinarsQuery,
+)
+from zoombridge.simulator.routing import Call
+from zoombridge.simulator.runtime import Simulation
+from zoombridge.simulator.state import Account, Kind, Meeting, Occurrence, User
+from zoombridge.simulator.validation import Checker
+
+# Types (enums of the request models): meetings 1, 2, 3, 8 and 10 (screen share only, which
+# the simulator schedules like 2); webinars 5, 6, 9. 3 and 6 recur without a fixed time.
+NO_FIXED_TIME = (3, 6)
 MEETING_DEFAULTS: dict[str, Any] = {
     "host_video": False,
     "participant_video": False,
@@ -85,10 +86,6 @@ WEBINAR_DEFAULTS: dict[str, Any] = {
 }
 
 
-def what(kind: Kind) -> str:
-    return "webinar" if kind == "webinar" else "meeting"
-
-
 def require_webinar_plan(account: Account, user: User | None = None) -> None:
     if not account.webinar_addon or (user is not None and user.type == 1):
         raise webinar_plan_missing()
@@ -114,142 +111,7 @@ def find_meeting(call: Call, raw_id: str, kind: Kind) -> Meeting:
     return meeting
 
 
-# Views ------------------------------------------------------------------------------------
-
-
-def join_url(meeting: Meeting) -> str:
-    return f"https://zoom.us/j/{meeting.id}?pwd={meeting.encrypted_password}"
-
-
-def registration_url(meeting: Meeting) -> str:
-    return f"https://zoom.us/{what(meeting.kind)}/register/{meeting.uuid[:22].replace('/', '_')}"
-
-
-def visible_occurrences(
-    meeting: Meeting, now: datetime, show_previous: bool = False
-) -> list[Occurrence]:
-    occurrences = sorted(meeting.occurrences.values(), key=lambda o: o.start)
-    if show_previous:
-        return occurrences
-    return [o for o in occurrences if epoch_ms(o.start) + o.duration * 60_000 > epoch_ms(now)]
-
-
-def occurrence_view(occurrence: Occurrence) -> dict[str, Any]:
-    return {
-        "occurrence_id": occurrence.occurrence_id,
-        "start_time": zoom_time(occurrence.start),
-        "duration": occurrence.duration,
-        "status": occurrence.status,
-    }
-
-
-def meeting_view(
-    call: Call,
-    meeting: Meeting,
-    *,
-    occurrence_id: str | None = None,
-    show_previous: bool = False,
-    with_status: bool = True,
-) -> dict[str, Any]:
-    host = call.sim.world.users[meeting.host_id]
-    start, duration = meeting.start_time, meeting.duration
-    if occurrence_id is not None:
-        occurrence = meeting.occurrences.get(occurrence_id)
-        if occurrence is None:
-            raise ZoomError(400, 300, f"Invalid occurrence_id: {occurrence_id}.")
-        start, duration = occurrence.start, occurrence.duration
-    body: dict[str, Any] = {
-        "uuid": meeting.uuid,
-        "id": meeting.id,
-        "host_id": meeting.host_id,
-        "host_email": host.email,
-        "topic": meeting.topic,
-        "type": meeting.type,
-        "start_time": zoom_time(start),
-        "duration": duration,
-        "timezone": meeting.timezone,
-        "agenda": meeting.agenda,
-        "created_at": zoom_time(meeting.created_at),
-        "start_url": f"https://zoom.us/s/{meeting.id}?zak={ids.short_id(call.sim.rng)}",
-        "join_url": join_url(meeting),
-        "password": meeting.password,
-        "settings": copy.deepcopy(meeting.settings),
-        "pre_schedule": False,
-        "tracking_fields": copy.deepcopy(meeting.tracking_fields),
-        "creation_source": "open_api",
-    }
-    if meeting.webinar:
-        body["encrypted_passcode"] = meeting.encrypted_password
-        body["h323_passcode"] = meeting.h323_password
-        body["is_simulive"] = False
-    else:
-        body["h323_password"] = meeting.h323_password
-        body["pstn_password"] = meeting.pstn_password
-        body["encrypted_password"] = meeting.encrypted_password
-        if with_status:
-            body["status"] = "started" if meeting.live_instance else "waiting"
-    if meeting.settings.get("approval_type", 2) != 2:
-        body["registration_url"] = registration_url(meeting)
-        body["settings"]["registration_url"] = body["registration_url"]
-    if meeting.recurrence is not None:
-        body["recurrence"] = copy.deepcopy(meeting.recurrence)
-    if meeting.recurring_fixed:
-        body["occurrences"] = [
-            occurrence_view(o) for o in visible_occurrences(meeting, call.now, show_previous)
-        ]
-    return body
-
-
-def event_object(meeting: Meeting) -> dict[str, Any]:
-    """The `object` of meeting.*/webinar.* webhook events."""
-    return {
-        "uuid": meeting.uuid,
-        "id": meeting.id,
-        "host_id": meeting.host_id,
-        "topic": meeting.topic,
-        "type": meeting.type,
-        "start_time": zoom_time(meeting.start_time),
-        "duration": meeting.duration,
-        "timezone": meeting.timezone,
-    }
-
-
-def list_item(meeting: Meeting) -> dict[str, Any]:
-    """A meeting as list calls show it: the event object plus agenda, creation and join link."""
-    return {
-        **event_object(meeting),
-        "agenda": meeting.agenda,
-        "created_at": zoom_time(meeting.created_at),
-        "join_url": join_url(meeting),
-    }
-
-
 # Input ------------------------------------------------------------------------------------
-
-
-def _check_settings(
-    checker: Checker, raw: object, kind: Kind, current: dict[str, Any]
-) -> dict[str, Any]:
-    if raw is None:
-        return current
-    if not isinstance(raw, dict):
-        checker.fail("settings", "settings must be an object.")
-        return current
-    p = "settings."
-    checker.integer(raw, "approval_type", choices=(0, 1, 2), prefix=p)
-    checker.integer(raw, "registration_type", choices=(1, 2, 3), prefix=p)
-    checker.integer(raw, "jbh_time", choices=(0, 5, 10, 15), prefix=p)
-    for name in BOOLEAN_SETTINGS:
-        checker.boolean(raw, name, prefix=p)
-    audio = raw.get("audio")
-    if audio is not None and audio not in ("both", "telephony", "voip", "thirdParty"):
-        checker.fail(p + "audio", "audio must be both, telephony, voip or thirdParty.")
-    recording = raw.get("auto_recording")
-    if recording is not None and recording not in ("local", "cloud", "none"):
-        checker.fail(p + "auto_recording", "auto_recording must be local, cloud or none.")
-    merged = copy.deepcopy(current)
-    merged.update(copy.deepcopy(raw))
-    return merged
 
 
 def _apply_occurrences(meeting: Meeting) -> None:
@@ -266,36 +128,37 @@ def _apply_occurrences(meeting: Meeting) -> None:
     meeting.occurrences = fresh
 
 
+def _settings(
+    body: MeetingCreate | MeetingUpdate | WebinarCreate | WebinarUpdate, current: dict[str, Any]
+) -> dict[str, Any]:
+    """The settings after this body: only the fields sent (and modelled) change."""
+    merged = copy.deepcopy(current)
+    if body.settings is not None:
+        merged.update(body.settings.model_dump(exclude_unset=True))
+    return merged
+
+
 async def create(call: Call, kind: Kind) -> Response:
     sim, account = call.sim, call.account
     user = sim.find_user(account, call.params["userId"])
     if kind == "webinar":
         require_webinar_plan(account, user)
     sim.limiter.check_host(user.id, call.operation_id, call.now, account.rate_limits)
-    body = await call.json()
+    body: MeetingCreate | WebinarCreate = await call.body(
+        WebinarCreate if kind == "webinar" else MeetingCreate
+    )
     checker = Checker()
-    types = WEBINAR_TYPES if kind == "webinar" else MEETING_TYPES
-    meeting_type = checker.integer(body, "type", choices=types)
-    if meeting_type is None:
-        meeting_type = 5 if kind == "webinar" else 2
-    topic = checker.string(body, "topic", max_len=200)
-    agenda = checker.string(body, "agenda", max_len=2000)
-    duration = checker.integer(body, "duration", minimum=1, maximum=1440)
-    timezone = checker.timezone(body) or user.timezone
-    start = checker.start_time(body, timezone)
-    password = checker.string(body, "password", max_len=10)
-    if password is not None and not PASSCODE.match(password):
-        checker.fail("password", "Passcode may only hold letters, digits and @ - _ *.")
+    meeting_type = body.type or (5 if kind == "webinar" else 2)
+    timezone = checker.timezone(body.timezone) or user.timezone
+    start = checker.start_time(body.start_time, timezone)
+    password = checker.passcode(body.password)
     defaults = WEBINAR_DEFAULTS if kind == "webinar" else MEETING_DEFAULTS
-    settings = _check_settings(checker, body.get("settings"), kind, dict(defaults))
+    settings = _settings(body, defaults)
     recurrence = None
-    if body.get("recurrence") is not None and meeting_type in (3, 6, 8, 9):
-        recurrence = check_recurrence(body["recurrence"], checker, timezone)
+    if body.recurrence is not None and meeting_type in (3, 6, 8, 9):
+        recurrence = check_recurrence(body.recurrence, checker, timezone)
     elif meeting_type in (8, 9):
         checker.fail("recurrence", f"recurrence is required for {what(kind)} type {meeting_type}.")
-    tracking = body.get("tracking_fields")
-    if tracking is not None and not isinstance(tracking, list):
-        checker.fail("tracking_fields", "tracking_fields must be a list.")
     checker.done()
 
     now = call.now.replace(microsecond=0)
@@ -307,12 +170,12 @@ async def create(call: Call, kind: Kind) -> Response:
         kind=kind,
         account_id=account.id,
         host_id=user.id,
-        topic=topic or ("Zoom Webinar" if kind == "webinar" else "Zoom Meeting"),
+        topic=body.topic or ("Zoom Webinar" if kind == "webinar" else "Zoom Meeting"),
         type=meeting_type,
         start_time=now if meeting_type == 1 or start is None else start,
-        duration=duration or 60,
+        duration=body.duration or 60,
         timezone=timezone,
-        agenda=agenda or "",
+        agenda=body.agenda or "",
         password=password if password is not None else ids.digits(sim.rng, 6),
         created_at=now,
         settings=settings,
@@ -320,7 +183,7 @@ async def create(call: Call, kind: Kind) -> Response:
         pstn_password=ids.digits(sim.rng, 6),
         encrypted_password=ids.short_id(sim.rng)[:32],
         recurrence=recurrence,
-        tracking_fields=[dict(t) for t in tracking or [] if isinstance(t, dict)],
+        tracking_fields=[t.model_dump(exclude_unset=True) for t in body.tracking_fields or []],
     )
     _apply_occurrences(meeting)
     if meeting.occurrences:
@@ -341,36 +204,29 @@ async def list_meetings(call: Call, kind: Kind) -> Response:
     user = sim.find_user(account, call.params["userId"])
     if kind == "webinar":
         require_webinar_plan(account, user)
-    listing = call.query.get("type", "scheduled")
-    allowed = (
-        ("scheduled", "upcoming")
-        if kind == "webinar"
-        else ("scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings")
+    query: MeetingsQuery | WebinarsQuery = (
+        call.query_as(WebinarsQuery) if kind == "webinar" else call.query_as(MeetingsQuery)
     )
-    if listing not in allowed:
-        raise ZoomError(
-            400,
-            300,
-            "Validation Failed.",
-            errors=[{"field": "type", "message": f"type must be one of {', '.join(allowed)}."}],
-        )
-    size = page_size(call.query)
+    listing = query.type or "scheduled"
     now = call.now
     mine = [
         m
         for m in sim.world.meetings.values()
         if m.host_id == user.id and m.kind == kind and not m.deleted and _listed(m, listing, now)
     ]
+    # The webinar list declares no next_page_token, but its answers hand one out: honour it.
+    token = query.next_page_token if isinstance(query, MeetingsQuery) else None
     page, envelope = paginate(
         mine,
-        page_size=size,
-        token=call.query.get("next_page_token"),
+        page_size=query.page_size or 30,
+        token=token or call.query.get("next_page_token"),
         listing=f"{kind}s:{user.id}:{listing}",
         now=now,
+        page_number=query.page_number or 1,
     )
     key = "webinars" if kind == "webinar" else "meetings"
     items = [list_item(m) for m in page]
-    return JSONResponse(envelope | {"page_number": 1, key: items})
+    return JSONResponse(envelope | {key: items})
 
 
 def _listed(meeting: Meeting, listing: str, now: datetime) -> bool:
@@ -390,48 +246,41 @@ def _listed(meeting: Meeting, listing: str, now: datetime) -> bool:
 
 async def get(call: Call, kind: Kind) -> Response:
     meeting = find_meeting(call, call.params["meetingId"], kind)
-    show_previous = call.query.get("show_previous_occurrences", "").lower() == "true"
+    query = call.query_as(MeetingGetQuery)
     view = meeting_view(
         call,
         meeting,
-        occurrence_id=call.query.get("occurrence_id") or None,
-        show_previous=show_previous,
+        occurrence_id=query.occurrence_id or None,
+        show_previous=bool(query.show_previous_occurrences),
     )
     return JSONResponse(view)
-
-
-UPDATABLE = ("topic", "agenda", "duration", "timezone", "start_time", "password", "type")
 
 
 async def update(call: Call, kind: Kind) -> Response:
     sim = call.sim
     meeting = find_meeting(call, call.params["meetingId"], kind)
     sim.limiter.check_host(meeting.host_id, call.operation_id, call.now, call.account.rate_limits)
-    body = await call.json()
+    body: MeetingUpdate | WebinarUpdate = await call.body(
+        WebinarUpdate if kind == "webinar" else MeetingUpdate
+    )
     checker = Checker()
-    types = WEBINAR_TYPES if kind == "webinar" else MEETING_TYPES
-    new_type = checker.integer(body, "type", choices=types)
-    topic = checker.string(body, "topic", max_len=200)
-    agenda = checker.string(body, "agenda", max_len=2000)
-    duration = checker.integer(body, "duration", minimum=1, maximum=1440)
-    timezone = checker.timezone(body) or meeting.timezone
-    start = checker.start_time(body, timezone)
-    password = checker.string(body, "password", max_len=10)
-    if password is not None and not PASSCODE.match(password):
-        checker.fail("password", "Passcode may only hold letters, digits and @ - _ *.")
-    settings = _check_settings(checker, body.get("settings"), kind, meeting.settings)
-    target_type = new_type or meeting.type
+    timezone = checker.timezone(body.timezone) or meeting.timezone
+    start = checker.start_time(body.start_time, timezone)
+    password = checker.passcode(body.password)
+    settings = _settings(body, meeting.settings)
+    target_type = body.type or meeting.type
     recurrence = meeting.recurrence
-    if body.get("recurrence") is not None:
-        recurrence = check_recurrence(body["recurrence"], checker, timezone)
+    if body.recurrence is not None:
+        recurrence = check_recurrence(body.recurrence, checker, timezone)
     if target_type in (8, 9) and recurrence is None:
         checker.fail("recurrence", f"recurrence is required for {what(kind)} type {target_type}.")
-    occurrence_id = call.query.get("occurrence_id") or None
+    occurrence_id = call.query_as(OccurrenceQuery).occurrence_id or None
     if occurrence_id is not None and occurrence_id not in meeting.occurrences:
         checker.fail("occurrence_id", f"Invalid occurrence_id: {occurrence_id}.")
     checker.done()
+    topic, agenda, duration = body.topic, body.agenda, body.duration
 
-    before = event_object(meeting) | {"agenda": meeting.agenda, "settings": dict(meeting.settings)}
+    before = snapshot(meeting)
     if occurrence_id is not None:
         occurrence = meeting.occurrences[occurrence_id]
         if start is not None:
@@ -459,7 +308,24 @@ async def update(call: Call, kind: Kind) -> Response:
         _apply_occurrences(meeting)
         if meeting.occurrences:
             meeting.start_time = min(o.start for o in meeting.occurrences.values())
-    after = event_object(meeting) | {"agenda": meeting.agenda, "settings": dict(meeting.settings)}
+    announce_update(sim, meeting, before, occurrence_id, call.now)
+    return Response(status_code=204)
+
+
+def snapshot(meeting: Meeting) -> dict[str, Any]:
+    """What an update compares, before and after, to tell what changed."""
+    return event_object(meeting) | {"agenda": meeting.agenda, "settings": dict(meeting.settings)}
+
+
+def announce_update(
+    sim: Simulation,
+    meeting: Meeting,
+    before: dict[str, Any],
+    occurrence_id: str | None,
+    now: datetime,
+) -> None:
+    """The meeting/webinar.updated webhook: the fields that changed, new and old."""
+    after = snapshot(meeting)
     changed = {k for k in after if after[k] != before[k]}
     new_obj: dict[str, Any] = {"id": meeting.id, "uuid": meeting.uuid}
     old_obj: dict[str, Any] = {"id": meeting.id, "uuid": meeting.uuid}
@@ -467,32 +333,36 @@ async def update(call: Call, kind: Kind) -> Response:
         new_obj[name] = after[name]
         old_obj[name] = before[name]
     if occurrence_id is not None:
-        occurrence = meeting.occurrences[occurrence_id]
-        new_obj["occurrences"] = [occurrence_view(occurrence)]
+        new_obj["occurrences"] = [occurrence_view(meeting.occurrences[occurrence_id])]
     host = sim.world.users[meeting.host_id]
     sim.webhooks.emit(
         meeting.account_id,
-        f"{what(kind)}.updated",
+        f"{what(meeting.kind)}.updated",
         new_obj,
         extra_payload={
             "operator": host.email,
             "operator_id": host.id,
             "old_object": old_obj,
-            "time_stamp": epoch_ms(call.now),
+            "time_stamp": epoch_ms(now),
         },
     )
-    return Response(status_code=204)
 
 
 async def delete(call: Call, kind: Kind) -> Response:
-    sim = call.sim
     meeting = find_meeting(call, call.params["meetingId"], kind)
-    occurrence_id = call.query.get("occurrence_id") or None
+    # Reminder emails (`*_reminder`) are not simulated; the queries are checked all the same.
+    occurrence_id = call.query_as(OccurrenceQuery).occurrence_id or None
+    if occurrence_id is not None and occurrence_id not in meeting.occurrences:
+        raise ZoomError(400, 300, "Invalid parameter: occurrence_id.")
+    remove(call.sim, meeting, occurrence_id)
+    return Response(status_code=204)
+
+
+def remove(sim: Simulation, meeting: Meeting, occurrence_id: str | None = None) -> None:
+    """Delete the meeting (or one occurrence) and send the meeting/webinar.deleted webhook."""
     obj = event_object(meeting)
     if occurrence_id is not None:
-        occurrence = meeting.occurrences.get(occurrence_id)
-        if occurrence is None:
-            raise ZoomError(400, 300, "Invalid parameter: occurrence_id.")
+        occurrence = meeting.occurrences[occurrence_id]
         occurrence.status = "deleted"
         obj["occurrences"] = [occurrence_view(occurrence)]
     else:
@@ -500,8 +370,7 @@ async def delete(call: Call, kind: Kind) -> Response:
     host = sim.world.users[meeting.host_id]
     sim.webhooks.emit(
         meeting.account_id,
-        f"{what(kind)}.deleted",
+        f"{what(meeting.kind)}.deleted",
         obj,
         extra_payload={"operator": host.email, "operator_id": host.id},
     )
-    return Response(status_code=204)

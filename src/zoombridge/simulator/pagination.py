@@ -46,16 +46,21 @@ def paginate(
     listing: str,
     now: datetime,
     position_of: Callable[[T], int] | None = None,
+    page_number: int | None = None,
 ) -> tuple[list[T], dict[str, Any]]:
-    """One page and the envelope fields (page_count, page_size, total_records, next_page_token).
+    """One page and the envelope fields (page_count, page_size, total_records, next_page_token,
+    and page_number where the operation takes one).
 
     With `position_of` (a stable, increasing sequence number) the token remembers the last
     item handed out, so items added meanwhile do not shift pages; without it, the index.
+    Without a token, Zoom's older `page_number` picks the page (1 is the first).
     """
     start = 0
     if token:
         after = decode_token(token, listing, now)
         start = after if position_of is None else _first_after(items, after, position_of)
+    elif page_number is not None:
+        start = (page_number - 1) * page_size
     page = list(items[start : start + page_size])
     more = start + page_size < len(items)
     next_token = ""
@@ -68,6 +73,8 @@ def paginate(
         "total_records": len(items),
         "next_page_token": next_token,
     }
+    if page_number is not None:
+        envelope["page_number"] = start // page_size + 1
     return page, envelope
 
 

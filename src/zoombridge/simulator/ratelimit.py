@@ -58,6 +58,10 @@ ROUTE_CATEGORY: dict[str, Category] = {
     "reportMeetingParticipants": "Heavy",
     "reportWebinarParticipants": "Heavy",
     "recordingGet": "Light",
+    "webinarPanelists": "Medium",
+    "webinarPanelistCreate": "Medium",
+    "webinarRegistrantsQuestionsGet": "Light",
+    "webinarRegistrantQuestionUpdate": "Light",
 }
 
 # (requests, window in seconds) per plan and category.

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from zoombridge.simulator.errors import ZoomError
 from zoombridge.simulator.lifecycle import recording_object
 from zoombridge.simulator.reports import find_meeting_any
+from zoombridge.simulator.request_models.queries import RecordingQuery
 from zoombridge.simulator.routing import Call
 from zoombridge.simulator.state import Instance
 
@@ -39,6 +40,6 @@ async def get_recordings(call: Call) -> Response:
     body["type"] = str(meeting.type)  # this endpoint types `type` as a string
     body.pop("host_email", None)
     body.pop("timezone", None)
-    if "download_access_token" in call.query.get("include_fields", ""):
+    if "download_access_token" in (call.query_as(RecordingQuery).include_fields or ""):
         body["download_access_token"] = instance.recording.download_token
     return JSONResponse(body)

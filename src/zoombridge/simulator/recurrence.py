@@ -7,80 +7,82 @@ Berlin is 09:00 UTC in winter, 08:00 UTC in summer), as Zoom does. Zoom allows a
 from __future__ import annotations
 
 import calendar
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from zoombridge.simulator.clock import zoom_time
+from zoombridge.simulator.request_models.meetings import Recurrence
 from zoombridge.simulator.validation import Checker, parse_start_time
 
 MAX_OCCURRENCES = 60
-MAX_INTERVAL = {1: 90, 2: 12, 3: 3}  # Zoom: daily ≤ 90 days, weekly ≤ 12 weeks, monthly ≤ 3
+# The spec's description of `repeat_interval`: at most 99 days, 50 weeks or 10 months apart.
+MAX_INTERVAL = {1: 99, 2: 50, 3: 10}
 
 
-def check_recurrence(raw: object, checker: Checker, timezone: str) -> dict[str, Any] | None:
-    """A normalised recurrence dict, or None after recording what is wrong."""
-    if not isinstance(raw, dict):
-        checker.fail("recurrence", "recurrence must be an object.")
-        return None
+def check_recurrence(raw: Recurrence, checker: Checker, timezone: str) -> dict[str, Any] | None:
+    """A normalised recurrence dict, or None after recording what is wrong.
+
+    Types, enums and ranges were checked by the request model; these are the rules Zoom's
+    descriptions add (a named spec gap: the schema cannot say them).
+    """
     before = len(checker.errors)
     p = "recurrence."
-    kind = checker.integer(raw, "type", choices=(1, 2, 3), required=True, prefix=p)
-    interval = checker.integer(raw, "repeat_interval", minimum=1, prefix=p)
-    if kind is not None and interval is not None and interval > MAX_INTERVAL[kind]:
+    interval = raw.repeat_interval or 1
+    if interval > MAX_INTERVAL[raw.type]:
         checker.fail(
-            p + "repeat_interval", f"repeat_interval must be at most {MAX_INTERVAL[kind]}."
+            p + "repeat_interval", f"repeat_interval must be at most {MAX_INTERVAL[raw.type]}."
         )
-    end_times = checker.integer(raw, "end_times", minimum=0, maximum=MAX_OCCURRENCES, prefix=p)
-    end_raw = checker.string(raw, "end_date_time", prefix=p)
     end_at = None
-    if end_raw is not None:
-        end_at = parse_start_time(end_raw, timezone)
+    if raw.end_date_time is not None:
+        end_at = parse_start_time(raw.end_date_time, timezone)
         if end_at is None:
-            checker.fail(p + "end_date_time", "end_date_time must be yyyy-MM-ddTHH:mm:ssZ.")
-    if end_times is not None and end_raw is not None:
+            checker.fail(p + "end_date_time", "end_date_time is out of range.")
+    if raw.end_times is not None and raw.end_date_time is not None:
         checker.fail(p + "end_times", "Use either end_times or end_date_time, not both.")
-    out: dict[str, Any] = {"type": kind, "repeat_interval": interval or 1}
-    if kind == 2:
-        days = raw.get("weekly_days")
-        if days is not None:
-            parts = str(days).split(",") if isinstance(days, str | int) else []
-            if not parts or any(d.strip() not in "1234567" or not d.strip() for d in parts):
-                checker.fail(p + "weekly_days", "weekly_days must be digits 1-7 (1 = Sunday).")
-            else:
-                out["weekly_days"] = ",".join(sorted({d.strip() for d in parts}))
-    if kind == 3:
-        day = checker.integer(raw, "monthly_day", minimum=1, maximum=31, prefix=p)
-        week = checker.integer(raw, "monthly_week", choices=(-1, 1, 2, 3, 4), prefix=p)
-        week_day = checker.integer(raw, "monthly_week_day", choices=(1, 2, 3, 4, 5, 6, 7), prefix=p)
-        if day is not None:
-            out["monthly_day"] = day
-        elif week is not None or week_day is not None:
-            if week is None or week_day is None:
+    out: dict[str, Any] = {"type": raw.type, "repeat_interval": interval}
+    if raw.type == 2 and raw.weekly_days is not None:
+        out["weekly_days"] = ",".join(sorted(set(raw.weekly_days.split(","))))
+    if raw.type == 3:
+        if raw.monthly_day is not None:
+            out["monthly_day"] = raw.monthly_day
+        elif raw.monthly_week is not None or raw.monthly_week_day is not None:
+            if raw.monthly_week is None or raw.monthly_week_day is None:
                 checker.fail(p + "monthly_week", "monthly_week needs monthly_week_day, and back.")
             else:
-                out["monthly_week"] = week
-                out["monthly_week_day"] = week_day
+                out["monthly_week"] = raw.monthly_week
+                out["monthly_week_day"] = raw.monthly_week_day
     if end_at is not None:
-        out["end_date_time"] = end_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["end_date_time"] = zoom_time(end_at)
     else:
-        out["end_times"] = 1 if end_times is None else end_times
+        out["end_times"] = 1 if raw.end_times is None else raw.end_times
     return out if len(checker.errors) == before else None
 
 
 def expand(recurrence: dict[str, Any], start: datetime, timezone: str) -> list[datetime]:
-    """Occurrence start times (UTC) from `start` on, at most 60."""
-    zone = ZoneInfo(timezone)
+    """Occurrence start times (UTC) from `start` on, at most 60.
+
+    Occurrences that would fall outside the years datetimes can hold (before 0001, after 9999)
+    are not made: a series starting in 9999 simply ends with the year.
+    """
+    results: list[datetime] = []
+    with contextlib.suppress(OverflowError, ValueError):
+        _expand_into(results, recurrence, start, ZoneInfo(timezone))
+    return results
+
+
+def _expand_into(
+    results: list[datetime], recurrence: dict[str, Any], start: datetime, zone: ZoneInfo
+) -> None:
     local = start.astimezone(zone)
     wall = local.timetz().replace(tzinfo=None)
     end_at = None
     limit = MAX_OCCURRENCES
     if "end_date_time" in recurrence:
-        end_at = datetime.strptime(recurrence["end_date_time"], "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=UTC
-        )
+        end_at = datetime.fromisoformat(recurrence["end_date_time"].replace("Z", "+00:00"))
     elif recurrence.get("end_times"):
         limit = min(MAX_OCCURRENCES, int(recurrence["end_times"]))
-    results: list[datetime] = []
     for day in _days(recurrence, local.date()):
         moment = datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
         if moment < start:
@@ -90,7 +92,6 @@ def expand(recurrence: dict[str, Any], start: datetime, timezone: str) -> list[d
         results.append(moment)
         if len(results) >= limit:
             break
-    return results
 
 
 def _days(recurrence: dict[str, Any], first: date) -> Any:

@@ -13,70 +13,37 @@ from starlette.responses import JSONResponse, Response
 from zoombridge.simulator import ids
 from zoombridge.simulator.clock import zoom_time
 from zoombridge.simulator.errors import ZoomError
-from zoombridge.simulator.meetings import find_meeting, occurrence_view, what
+from zoombridge.simulator.meeting_views import event_object, occurrence_view, what
+from zoombridge.simulator.meetings import find_meeting
 from zoombridge.simulator.pagination import paginate
+from zoombridge.simulator.registrant_views import (
+    QUESTION_FIELDS,
+    event_registrant,
+    registrant_view,
+)
+from zoombridge.simulator.request_models.queries import (
+    MeetingRegistrantsQuery,
+    OccurrenceQuery,
+    RegistrantCreateQuery,
+)
+from zoombridge.simulator.request_models.registrants import (
+    MeetingBatchRegistration,
+    MeetingRegistrantCreate,
+    MeetingRegistrantRef,
+    MeetingRegistrantStatus,
+    WebinarBatchRegistration,
+    WebinarRegistrantCreate,
+    WebinarRegistrantRef,
+    WebinarRegistrantStatus,
+)
 from zoombridge.simulator.routing import Call
 from zoombridge.simulator.state import Kind, Meeting, Registrant, RegistrantStatus
-from zoombridge.simulator.validation import Checker, page_size
+from zoombridge.simulator.validation import Checker
 
-MAX_BATCH = 30
-OPTIONAL_STRINGS = (
-    "address",
-    "city",
-    "state",
-    "zip",
-    "country",
-    "phone",
-    "comments",
-    "industry",
-    "job_title",
-    "org",
-    "no_of_employees",
-    "purchasing_time_frame",
-    "role_in_purchase_process",
-    "language",
-)
 ACTIVE: tuple[RegistrantStatus, ...] = ("approved", "pending")
 
 
-def registrant_view(meeting: Meeting, registrant: Registrant) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": registrant.id,
-        "email": registrant.email,
-        "first_name": registrant.first_name,
-        "last_name": registrant.last_name,
-        "status": registrant.status,
-        "create_time": zoom_time(registrant.create_time),
-        "custom_questions": registrant.extra.get("custom_questions", []),
-    }
-    for name in OPTIONAL_STRINGS:
-        # Zoom answers unset fields as "", except `language`, an enum without "".
-        if name in registrant.extra or name != "language":
-            body[name] = registrant.extra.get(name, "")
-    if registrant.status == "approved":
-        body["join_url"] = registrant.join_url
-    if not meeting.webinar:
-        body["participant_pin_code"] = registrant.participant_pin_code
-    return body
-
-
-def event_registrant(registrant: Registrant) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": registrant.id,
-        "first_name": registrant.first_name,
-        "last_name": registrant.last_name,
-        "email": registrant.email,
-        "status": registrant.status,
-        "create_time": zoom_time(registrant.create_time),
-    }
-    if registrant.status == "approved":
-        out["join_url"] = registrant.join_url
-    return out
-
-
 def _emit(call: Call, meeting: Meeting, event: str, registrant: Registrant) -> None:
-    from zoombridge.simulator.meetings import event_object
-
     obj = event_object(meeting) | {"registrant": event_registrant(registrant)}
     if meeting.recurring_fixed:
         obj["occurrences"] = [
@@ -93,13 +60,22 @@ def capacity(call: Call, meeting: Meeting) -> int:
     return call.sim.config.meeting_registrant_capacity
 
 
+def registration_enabled(meeting: Meeting) -> bool:
+    """Approval type 0 or 1 on a type that takes registrants (not instant or without a time)."""
+    return meeting.settings.get("approval_type", 2) != 2 and meeting.type not in (1, 3, 6)
+
+
+def registration_not_enabled(meeting: Meeting) -> ZoomError:
+    return ZoomError(
+        400,
+        3000,
+        f"Registration has not been enabled for this {what(meeting.kind)}: {meeting.id}.",
+    )
+
+
 def _registration_open(call: Call, meeting: Meeting) -> None:
-    if meeting.settings.get("approval_type", 2) == 2 or meeting.type in (1, 3, 6):
-        raise ZoomError(
-            400,
-            3000,
-            f"Registration has not been enabled for this {what(meeting.kind)}: {meeting.id}.",
-        )
+    if not registration_enabled(meeting):
+        raise registration_not_enabled(meeting)
     if meeting.type in (2, 5) and meeting.ended_instances and meeting.live_instance is None:
         raise ZoomError(
             400,
@@ -139,7 +115,7 @@ def _occurrences_for(call: Call, meeting: Meeting) -> set[str]:
         for o in sorted(meeting.occurrences.values(), key=lambda o: o.start)
         if o.status == "available"
     ]
-    raw = call.query.get("occurrence_ids", "")
+    raw = call.query_as(RegistrantCreateQuery).occurrence_ids or ""
     wanted = [part.strip() for part in raw.split(",") if part.strip()]
     known = {o.occurrence_id for o in available}
     unknown = [o for o in wanted if o not in known]
@@ -203,29 +179,19 @@ def _register(
 
 async def add(call: Call, kind: Kind) -> Response:
     meeting = find_meeting(call, call.params["meetingId"], kind)
-    body = await call.json()
-    checker = Checker()
-    email = checker.email(body, "email")
-    first_name = checker.string(body, "first_name", max_len=64, required=True)
-    last_name = checker.string(body, "last_name", max_len=64)
-    extra: dict[str, Any] = {}
-    for name in OPTIONAL_STRINGS:
-        value = checker.string(body, name)
-        if value is not None:
-            extra[name] = value
-    questions = body.get("custom_questions")
-    if questions is not None:
-        if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
-            checker.fail("custom_questions", "custom_questions must be a list of objects.")
-        else:
-            extra["custom_questions"] = [
-                {"title": str(q.get("title", "")), "value": str(q.get("value", ""))}
-                for q in questions
-            ]
-    auto_approve = checker.boolean(body, "auto_approve")
-    checker.done()
-    assert email is not None
-    assert first_name is not None
+    body: MeetingRegistrantCreate | WebinarRegistrantCreate = (
+        await call.body(WebinarRegistrantCreate)
+        if kind == "webinar"
+        else await call.body(MeetingRegistrantCreate)
+    )
+    email, first_name, last_name = body.email, body.first_name, body.last_name
+    extra: dict[str, Any] = body.model_dump(include=set(QUESTION_FIELDS), exclude_unset=True)
+    if body.custom_questions is not None:
+        extra["custom_questions"] = [
+            {"title": q.title or "", "value": q.value or ""} for q in body.custom_questions
+        ]
+    # Webinar registrations have no `auto_approve`: the webinar's approval setting decides.
+    auto_approve = isinstance(body, MeetingRegistrantCreate) and bool(body.auto_approve)
     _registration_open(call, meeting)
     _refuse_host(call, meeting, email)
     occurrence_ids = _occurrences_for(call, meeting)
@@ -244,7 +210,7 @@ async def add(call: Call, kind: Kind) -> Response:
         first_name=first_name,
         last_name=last_name or "",
         extra=extra,
-        auto_approve=bool(auto_approve),
+        auto_approve=auto_approve,
         occurrence_ids=occurrence_ids,
     )
     answer: dict[str, Any] = {
@@ -282,28 +248,13 @@ async def batch(call: Call, kind: Kind) -> Response:
             "This API can only be used for scheduled webinars (type 5). Batch registration "
             "is not supported for other webinar types.",
         )
-    body = await call.json()
-    checker = Checker()
-    auto_approve = checker.boolean(body, "auto_approve")
-    checker.boolean(body, "registrants_confirmation_email")
-    people = body.get("registrants")
-    entries: list[tuple[str, str, str]] = []
-    if not isinstance(people, list) or not people:
-        checker.fail("registrants", "registrants must be a non-empty list.")
-    elif len(people) > MAX_BATCH:
-        checker.fail("registrants", f"At most {MAX_BATCH} registrants can be added per call.")
-    else:
-        for index, person in enumerate(people):
-            prefix = f"registrants[{index}]."
-            if not isinstance(person, dict):
-                checker.fail(prefix[:-1], "Each registrant must be an object.")
-                continue
-            email = checker.email(person, "email", prefix=prefix)
-            first = checker.string(person, "first_name", max_len=64, required=True, prefix=prefix)
-            last = checker.string(person, "last_name", max_len=64, prefix=prefix)
-            if email is not None and first is not None:
-                entries.append((email, first, last or ""))
-    checker.done()
+    body: MeetingBatchRegistration | WebinarBatchRegistration = (
+        await call.body(WebinarBatchRegistration)
+        if kind == "webinar"
+        else await call.body(MeetingBatchRegistration)
+    )
+    auto_approve = bool(body.auto_approve)
+    entries = [(p.email, p.first_name, p.last_name or "") for p in body.registrants]
     _registration_open(call, meeting)
     for email, _, _ in entries:
         _refuse_host(call, meeting, email)
@@ -332,7 +283,7 @@ async def batch(call: Call, kind: Kind) -> Response:
             first_name=first,
             last_name=last,
             extra={},
-            auto_approve=bool(auto_approve),
+            auto_approve=auto_approve,
             occurrence_ids=set(),
         )
         item: dict[str, Any] = {"email": registrant.email, "registrant_id": registrant.id}
@@ -346,16 +297,10 @@ async def batch(call: Call, kind: Kind) -> Response:
 
 async def list_registrants(call: Call, kind: Kind) -> Response:
     meeting = find_meeting(call, call.params["meetingId"], kind)
-    status = call.query.get("status", "approved")
-    if status not in ("pending", "approved", "denied"):
-        raise ZoomError(
-            400,
-            300,
-            "Validation Failed.",
-            errors=[{"field": "status", "message": "status must be pending, approved or denied."}],
-        )
-    size = page_size(call.query)
-    occurrence_id = call.query.get("occurrence_id") or None
+    # The webinar list's query adds only `tracking_source_id` (not simulated).
+    query = call.query_as(MeetingRegistrantsQuery)
+    status = query.status or "approved"
+    occurrence_id = query.occurrence_id or None
     if occurrence_id is not None and occurrence_id not in meeting.occurrences:
         raise ZoomError(400, 300, f"Invalid occurrence_id: {occurrence_id}.")
     chosen = [
@@ -365,16 +310,14 @@ async def list_registrants(call: Call, kind: Kind) -> Response:
     ]
     page, envelope = paginate(
         chosen,
-        page_size=size,
-        token=call.query.get("next_page_token"),
+        page_size=query.page_size or 30,
+        token=query.next_page_token,
         listing=f"registrants:{meeting.id}:{status}:{occurrence_id or ''}",
         now=call.now,
         position_of=lambda r: r.seq,
+        page_number=query.page_number or 1,
     )
-    body = envelope | {
-        "page_number": 1,
-        "registrants": [registrant_view(meeting, r) for r in page],
-    }
+    body = envelope | {"registrants": [registrant_view(meeting, r) for r in page]}
     return JSONResponse(body)
 
 
@@ -412,27 +355,25 @@ async def delete_registrant(call: Call, kind: Kind) -> Response:
 
 async def update_status(call: Call, kind: Kind) -> Response:
     meeting = find_meeting(call, call.params["meetingId"], kind)
-    body = await call.json()
-    action = body.get("action")
+    body: MeetingRegistrantStatus | WebinarRegistrantStatus = (
+        await call.body(WebinarRegistrantStatus)
+        if kind == "webinar"
+        else await call.body(MeetingRegistrantStatus)
+    )
+    action = body.action
     checker = Checker()
-    if action not in ("approve", "cancel", "deny"):
-        checker.fail("action", "action must be approve, cancel or deny.")
-    people = body.get("registrants")
-    if not isinstance(people, list) or not people:
-        checker.fail("registrants", "registrants must be a non-empty list.")
-        people = []
-    elif len(people) > MAX_BATCH:
-        checker.fail("registrants", f"At most {MAX_BATCH} registrants can be changed per call.")
     targets: list[Registrant] = []
+    people: list[MeetingRegistrantRef | WebinarRegistrantRef] = list(body.registrants)
     for index, person in enumerate(people):
-        if not isinstance(person, dict) or not (person.get("id") or person.get("email")):
+        # Neither is required by the schema, but a status change needs to know whose it is.
+        if not (person.id or person.email):
             checker.fail(f"registrants[{index}]", "Each registrant needs an id or an email.")
             continue
         registrant = None
-        if person.get("id"):
-            registrant = meeting.registrants.get(str(person["id"]))
-        elif person.get("email"):
-            rid = meeting.registrants_by_email.get(str(person["email"]).lower())
+        if person.id:
+            registrant = meeting.registrants.get(person.id)
+        elif person.email:
+            rid = meeting.registrants_by_email.get(person.email.lower())
             registrant = meeting.registrants.get(rid) if rid else None
         if registrant is not None and registrant not in targets:
             targets.append(registrant)
@@ -445,7 +386,7 @@ async def update_status(call: Call, kind: Kind) -> Response:
         call.now,
         call.account.rate_limits,
     )
-    occurrence_id = call.query.get("occurrence_id") or None
+    occurrence_id = call.query_as(OccurrenceQuery).occurrence_id or None
     for registrant in targets:
         if action == "approve" and registrant.status != "approved":
             if registrant.status not in ACTIVE and meeting.active_registrants >= capacity(

@@ -15,7 +15,8 @@ from zoombridge.simulator.clock import zoom_time
 from zoombridge.simulator.errors import ZoomError, meeting_not_found
 from zoombridge.simulator.meetings import require_webinar_plan
 from zoombridge.simulator.pagination import paginate
-from zoombridge.simulator.registrants import registrant_view
+from zoombridge.simulator.registrant_views import registrant_view
+from zoombridge.simulator.request_models.queries import AbsenteesQuery, PagedQuery
 from zoombridge.simulator.routing import Call
 from zoombridge.simulator.state import Instance, Kind, Meeting
 
@@ -80,14 +81,12 @@ def _rows(instance: Instance, now: datetime) -> list[dict[str, Any]]:
 
 
 def _participants_page(call: Call, instance: Instance, listing: str) -> dict[str, Any]:
-    from zoombridge.simulator.validation import page_size
-
-    size = page_size(call.query)
+    query = call.query_as(PagedQuery)
     rows = _rows(instance, call.now)
     page, envelope = paginate(
         rows,
-        page_size=size,
-        token=call.query.get("next_page_token"),
+        page_size=query.page_size or 30,
+        token=query.next_page_token,
         listing=f"{listing}:{instance.uuid}",
         now=call.now,
     )
@@ -150,18 +149,16 @@ async def report_participants(call: Call, kind: Kind) -> Response:
 
 
 async def absentees(call: Call) -> Response:
-    from zoombridge.simulator.validation import page_size
-
+    query = call.query_as(AbsenteesQuery)
     instance = find_instance(call, call.params["webinarId"], "webinar")
     meeting = call.sim.world.meetings[instance.meeting_id]
     if meeting.settings.get("approval_type", 2) == 2:
         raise ZoomError(
             400, 3000, f"This webinar doesn't have registration required: {instance.uuid}."
         )
-    size = page_size(call.query)
     came_ids = {p.registrant_id for p in instance.participants.values() if p.registrant_id}
     came_emails = {p.email.lower() for p in instance.participants.values() if p.email}
-    occurrence_id = call.query.get("occurrence_id") or instance.occurrence_id
+    occurrence_id = query.occurrence_id or instance.occurrence_id
     missing = [
         r
         for r in meeting.registrants.values()
@@ -172,11 +169,12 @@ async def absentees(call: Call) -> Response:
     ]
     page, envelope = paginate(
         missing,
-        page_size=size,
-        token=call.query.get("next_page_token"),
+        page_size=query.page_size or 30,
+        token=query.next_page_token,
         listing=f"absentees:{instance.uuid}",
         now=call.now,
         position_of=lambda r: r.seq,
+        page_number=1,
     )
-    body = envelope | {"page_number": 1, "registrants": [registrant_view(meeting, r) for r in page]}
+    body = envelope | {"registrants": [registrant_view(meeting, r) for r in page]}
     return JSONResponse(body)

@@ -12,15 +12,18 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from zoombridge.simulator.errors import ZoomError
+from zoombridge.simulator.request_models import QUERIES, REQUEST_BODIES, ZoomRequest, parse
 from zoombridge.simulator.runtime import Simulation
 from zoombridge.simulator.state import Account
+
+R = TypeVar("R", bound=ZoomRequest)
 
 
 @dataclass
@@ -34,10 +37,30 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     _body: Any = field(default=None, repr=False)
+    _query: ZoomRequest | None = field(default=None, repr=False)
 
     @property
     def now(self) -> datetime:
         return self.sim.clock.now()
+
+    def check_query(self) -> None:
+        """Checks the query against the operation's query model (Zoom's 300 if it is wrong)."""
+        self._query = parse(QUERIES[self.operation_id], self.query)
+
+    def query_as(self, model: type[R]) -> R:
+        """The checked query, as the model the handler expects for this operation."""
+        if self._query is None:
+            self.check_query()
+        if not isinstance(self._query, model):
+            raise TypeError(f"{self.operation_id} queries are {QUERIES[self.operation_id]}")
+        return self._query
+
+    async def body(self, model: type[R]) -> R:
+        """The JSON body checked against the operation's request model."""
+        if REQUEST_BODIES.get(self.operation_id) is not model:
+            # A handler reading a body with another model than the table says is a bug here.
+            raise TypeError(f"{self.operation_id} bodies are not {model.__name__}")
+        return parse(model, await self.json())
 
     async def json(self) -> dict[str, Any]:
         """The JSON body as an object ({} when empty); anything else is Zoom's 300."""

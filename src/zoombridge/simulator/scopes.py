@@ -215,6 +215,30 @@ ROUTE_SCOPES: dict[str, tuple[str, ...]] = {
         "cloud_recording:read:list_recording_files",
         "cloud_recording:read:list_recording_files:master",
     ),
+    "webinarPanelists": (
+        "webinar:read:admin",
+        "webinar:read",
+        "webinar:read:list_panelists",
+        "webinar:read:list_panelists:admin",
+    ),
+    "webinarPanelistCreate": (
+        "webinar:write:admin",
+        "webinar:write",
+        "webinar:write:panelist",
+        "webinar:write:panelist:admin",
+    ),
+    "webinarRegistrantsQuestionsGet": (
+        "webinar:read:admin",
+        "webinar:read",
+        "webinar:read:list_registration_questions",
+        "webinar:read:list_registration_questions:admin",
+    ),
+    "webinarRegistrantQuestionUpdate": (
+        "webinar:write:admin",
+        "webinar:write",
+        "webinar:update:registration_question",
+        "webinar:update:registration_question:admin",
+    ),
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(sorted({s for scopes in ROUTE_SCOPES.values() for s in scopes}))

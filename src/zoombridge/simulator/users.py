@@ -1,4 +1,4 @@
-"""`/users`, `/users/{userId}`, `/users/{userId}/settings`."""
+"""`/users` and `/users/{userId}` (the user's settings are in `user_settings`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from zoombridge.simulator.clock import zoom_time
-from zoombridge.simulator.errors import ZoomError
 from zoombridge.simulator.pagination import paginate
+from zoombridge.simulator.request_models.queries import UsersQuery
 from zoombridge.simulator.routing import Call
 from zoombridge.simulator.state import Account, User
-from zoombridge.simulator.validation import page_size
-
-MEETING_CAPACITY = {"free": 100, "pro": 100, "business": 300}
 
 
 def user_view(user: User, account: Account) -> dict[str, Any]:
@@ -47,50 +44,21 @@ def user_view(user: User, account: Account) -> dict[str, Any]:
 
 
 async def list_users(call: Call) -> Response:
-    status = call.query.get("status", "active")
-    if status not in ("active", "inactive", "pending"):
-        raise ZoomError(
-            400,
-            300,
-            "Validation Failed.",
-            errors=[{"field": "status", "message": "Invalid status."}],
-        )
-    size = page_size(call.query, maximum=2000)
+    query = call.query_as(UsersQuery)
+    status = query.status or "active"
     users = [u for u in call.account.users.values() if u.status == status]
     page, envelope = paginate(
         users,
-        page_size=size,
-        token=call.query.get("next_page_token"),
+        page_size=query.page_size or 30,
+        token=query.next_page_token,
         listing=f"users:{call.account.id}:{status}",
         now=call.now,
+        page_number=query.page_number or 1,
     )
-    body = envelope | {"page_number": 1, "users": [user_view(u, call.account) for u in page]}
+    body = envelope | {"users": [user_view(u, call.account) for u in page]}
     return JSONResponse(body)
 
 
 async def get_user(call: Call) -> Response:
     user = call.sim.find_user(call.account, call.params["userId"])
     return JSONResponse(user_view(user, call.account))
-
-
-async def user_settings(call: Call) -> Response:
-    user = call.sim.find_user(call.account, call.params["userId"])
-    account = call.account
-    licensed = user.type != 1
-    return JSONResponse(
-        {
-            "feature": {
-                "meeting_capacity": MEETING_CAPACITY[account.plan],
-                "large_meeting": False,
-                "webinar": bool(account.webinar_addon and licensed),
-                "webinar_capacity": account.webinar_capacity if account.webinar_addon else 0,
-                "cn_meeting": False,
-                "in_meeting": False,
-            },
-            "schedule_meeting": {
-                "host_video": False,
-                "participants_video": False,
-                "join_before_host": False,
-            },
-        }
-    )

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -158,7 +159,11 @@ class WebhookHub:
             self._client = None
 
     def _headers(self, secret: str, body: bytes) -> dict[str, str]:
-        timestamp = str(int(self._clock.now().timestamp()))
+        # The signed timestamp says when the request leaves, in wall-clock time: receivers
+        # compare it with their own clock to refuse replays. The movable clock models Zoom's
+        # calendar (when a meeting started, when someone left), so a test that jumps it forward
+        # must not make every delivery look like it came from the future.
+        timestamp = str(int(time.time()))
         return {
             "content-type": "application/json",
             "x-zm-request-timestamp": timestamp,

@@ -4,6 +4,11 @@ The UI's routes use `UIRoute`, which wraps each of them in Starlette's `SessionM
 The API (`/api/v1`, token auth), `/health` and `/webhooks/*` never see the cookie: they are not
 UI routes. The cookie's signing secret is derived from the encryption key (settings or the
 data dir's key file), so there is no secret in the code and rotating the key signs everyone out.
+
+A signed cookie alone cannot be taken back, so the session also carries the user's session
+epoch and the time of signing in, both checked on every request: signing out, a new password
+(UI, API or CLI) and removing the user raise or end the epoch, and a sign-in older than
+`session_lifetime_hours` is over, whatever the cookie says.
 """
 
 from __future__ import annotations
@@ -11,27 +16,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Coroutine
-from html import escape
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from zoombridge.accounts.models import User
+from zoombridge.accounts.permissions import Actor, Permission
+from zoombridge.accounts.service import actor_for, end_sessions
 from zoombridge.db.encryption import KEY_FILE_NAME, load_key_file
-from zoombridge.errors import DomainError, NotFoundError
+from zoombridge.errors import DomainError, Forbidden, NotFoundError
+from zoombridge.kit.http import SessionDep
 from zoombridge.settings import Settings
-from zoombridge.web.deps import SessionDep
+from zoombridge.web.error_pages import error_page
 
 SESSION_COOKIE = "zoombridge_session"
-SESSION_MAX_AGE_S = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 _SECRET_STATE = "ui_session_secret"  # noqa: S105 - an attribute name, not a secret
 
@@ -53,22 +61,36 @@ class CsrfRejected(Exception):
     """A UI form was posted without this session's CSRF token."""
 
 
+def session_lifetime_s(settings: Settings) -> int:
+    return max(1, int(settings.session_lifetime_hours * 3600))
+
+
+def cookie_is_secure(settings: Settings, scope: Scope) -> bool:
+    """The cookie's Secure flag: by the setting, or (auto) when the request came over https.
+    Behind a TLS-terminating proxy `serve` takes the scheme from X-Forwarded-Proto when the
+    proxy is in `forwarded_allow_ips` (uvicorn's proxy headers)."""
+    if settings.cookie_secure == "auto":
+        return scope.get("scheme") == "https"
+    return settings.cookie_secure == "true"
+
+
 class UIRoute(APIRoute):
     """A UI route: runs inside SessionMiddleware; unsigned visitors are sent to sign in."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["app"]
+        settings: Settings = app.state.settings
         secret: str | None = getattr(app.state, _SECRET_STATE, None)
         if secret is None:
-            secret = session_secret(app.state.settings)
+            secret = session_secret(settings)
             setattr(app.state, _SECRET_STATE, secret)
         middleware = SessionMiddleware(
             super().handle,
             secret_key=secret,
             session_cookie=SESSION_COOKIE,
-            max_age=SESSION_MAX_AGE_S,
+            max_age=session_lifetime_s(settings),
             same_site="lax",
-            https_only=False,  # the demo is plain http on loopback; put TLS in front in production
+            https_only=cookie_is_secure(settings, scope),
         )
         await middleware(scope, receive, send)
 
@@ -82,11 +104,9 @@ class UIRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             except NotFoundError as exc:
-                return HTMLResponse(
-                    f"<!doctype html><title>Not found</title><p>{escape(exc.detail)}</p>"
-                    '<p><a href="/events">Back to the events</a></p>',
-                    status_code=404,
-                )
+                return error_page(404, exc.detail)
+            except Forbidden as exc:
+                return error_page(403, exc.detail)
             except DomainError as exc:
                 if request.method != "POST":
                     raise
@@ -134,6 +154,14 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRejected
 
 
+def _signed_in_too_long_ago(request: Request) -> bool:
+    signed_in_at = request.session.get("signed_in_at")
+    if not isinstance(signed_in_at, int | float):
+        return True
+    lifetime = session_lifetime_s(request.app.state.settings)
+    return not 0 <= time.time() - signed_in_at < lifetime
+
+
 async def _current_user(request: Request, session: SessionDep) -> User:
     raw = request.session.get("user_id")
     if not isinstance(raw, str):
@@ -141,9 +169,12 @@ async def _current_user(request: Request, session: SessionDep) -> User:
     try:
         user_id = uuid.UUID(raw)
     except ValueError:
+        request.session.clear()
         raise SignInRequired from None
-    user = await session.get(User, user_id)
-    if user is None:
+    user = None if _signed_in_too_long_ago(request) else await session.get(User, user_id)
+    # The epoch the session was signed in with must still be the user's: signing out and a new
+    # password raise it, which ends every copy of the cookie at once.
+    if user is None or request.session.get("epoch") != user.session_epoch:
         request.session.clear()
         raise SignInRequired
     return user
@@ -152,6 +183,33 @@ async def _current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 # For routes that need a signed-in user but not the user itself.
 SignedIn = Depends(_current_user)
+
+
+async def _current_actor(request: Request, session: SessionDep, user: CurrentUser) -> Actor:
+    found = getattr(request.state, "actor", None)
+    if isinstance(found, Actor):
+        return found
+    actor = await actor_for(session, user)
+    request.state.actor = actor  # the templates show only what the actor may use
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(_current_actor)]
+
+
+def Allowed(*any_of: Permission) -> Any:
+    """A UI page or form for signed-in users with one of `any_of` (a 403 page names the
+    permission otherwise)."""
+
+    async def check(actor: CurrentActor) -> Actor:
+        actor.require(*any_of)
+        return actor
+
+    check.__name__ = "ui_requires_" + "_or_".join(p.value for p in any_of)
+    check.permissions = any_of  # type: ignore[attr-defined]  # read by the route audit test
+    return Depends(check)
+
+
 Csrf = Depends(check_csrf)
 
 
@@ -160,10 +218,27 @@ def sign_in(request: Request, user: User) -> None:
     request.session.clear()
     request.session["user_id"] = str(user.id)
     request.session["user_email"] = user.email
+    request.session["epoch"] = user.session_epoch
+    request.session["signed_in_at"] = int(time.time())
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
+def keep_signed_in(request: Request, user: User) -> None:
+    """After the signed-in user changed their own password: this session goes on (the others
+    ended)."""
+    if request.session.get("user_id") == str(user.id):
+        request.session["epoch"] = user.session_epoch
+
+
+async def sign_out(request: Request, session: AsyncSession) -> None:
+    """End this user's sessions everywhere (the cookie may have been copied), then this one."""
+    raw = request.session.get("user_id")
+    try:
+        user = await session.get(User, uuid.UUID(raw)) if isinstance(raw, str) else None
+    except ValueError:
+        user = None
+    if user is not None and request.session.get("epoch") == user.session_epoch:
+        end_sessions(user)
     request.session.clear()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from zoombridge.web.deps import SessionDep
+from zoombridge.kit.http import SessionDep
 
 router = APIRouter(tags=["health"])
 

@@ -11,11 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
-from zoombridge.db import migrate
-from zoombridge.db.engine import normalize_url
+from zoombridge.db.readiness import database_problem
+from zoombridge.kit.listening import ListenError, listen, port_number
 from zoombridge.settings import Settings, get_settings
 
 
@@ -27,41 +24,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "/webhooks/zoom/{connection_id}). Run `zoombridge worker` beside it.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument("--port", type=port_number, default=8000, help="port to listen on")
     parser.set_defaults(handler=run)
 
 
-def is_sqlite(settings: Settings) -> bool:
-    return make_url(normalize_url(settings.effective_database_url)).get_backend_name() == "sqlite"
-
-
-def prepare_database(settings: Settings) -> str | None:
-    """Migrates a SQLite database; on PostgreSQL says what to do when it is behind.
-
-    Returns a problem to show (and exit with), or None when the database is ready.
-    """
-    url = settings.effective_database_url
-    if is_sqlite(settings):
-        migrate.upgrade(url)
-        return None
-    current = migrate.current(url)
-    head = migrate.head_revision()
-    if current != head:
-        return (
-            f"the database is at {current or 'an empty schema'}, this zoombridge needs {head}; "
-            "run `zoombridge db upgrade` first"
-        )
-    return None
-
-
-def database_problem(settings: Settings) -> str | None:
-    """`prepare_database`, with a failure to reach the database as a one-line reason."""
-    try:
-        return prepare_database(settings)
-    except (SQLAlchemyError, OSError) as exc:
-        # The driver's first line says what to fix ("connection refused", "does not exist").
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return f"cannot use the database: {reason}"
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs uvicorn behind a TLS-terminating proxy: the scheme (for the cookie's
+    Secure flag) and the client's address (for sign-in throttling) come from the proxy's
+    X-Forwarded-Proto and X-Forwarded-For, when the proxy is one of `forwarded_allow_ips`."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,5 +45,15 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"zoombridge serve: {problem}", file=sys.stderr)
         return 1
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    try:
+        # Bound before uvicorn starts: a port in use is one line here, not a traceback after
+        # "startup complete".
+        sock = listen(args.host, args.port)
+    except ListenError as exc:
+        print(f"zoombridge serve: {exc}", file=sys.stderr)
+        return 1
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_level="info", **uvicorn_options(settings))
+    )
+    server.run(sockets=[sock])
     return 0

@@ -193,3 +193,39 @@ class Recording(ZoomModel):
     recording_files: list[RecordingFile] = Field(default_factory=list)
     download_access_token: str | None = Field(default=None, repr=False)
     password: str | None = Field(default=None, repr=False)
+
+
+class Panelist(ZoomModel):
+    """One panelist of a webinar."""
+
+    id: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+class FormField(ZoomModel):
+    """A field of a webinar's registration form beyond first name and email."""
+
+    field_name: str
+    required: bool = False
+
+
+class CustomQuestion(ZoomModel):
+    title: str
+    type: str | None = None
+    required: bool = False
+    answers: list[str] = Field(default_factory=list)
+
+
+class RegistrationForm(ZoomModel):
+    """What a webinar's registration form asks (first name and email are always asked)."""
+
+    questions: list[FormField] = Field(default_factory=list)
+    custom_questions: list[CustomQuestion] = Field(default_factory=list)
+
+    def required_beyond_name_and_email(self) -> list[str]:
+        """Required fields other than first name, last name and email: field names (e.g.
+        `phone`) and custom questions' titles, as Zoom names them."""
+        found = [q.field_name for q in self.questions if q.required and q.field_name != "last_name"]
+        found.extend(q.title for q in self.custom_questions if q.required)
+        return found

@@ -110,6 +110,10 @@ OPERATIONS: Mapping[str, Operation] = _table(
         "webinarRegistrantGet", "GET", "/webinars/{webinarId}/registrants/{registrantId}", _L
     ),
     Operation("webinarRegistrantStatus", "PUT", "/webinars/{webinarId}/registrants/status", _M),
+    Operation(
+        "webinarRegistrantsQuestionsGet", "GET", "/webinars/{webinarId}/registrants/questions", _L
+    ),
+    Operation("webinarPanelists", "GET", "/webinars/{webinarId}/panelists", _M),
     # what happened: past instances, participants, reports, absentees, recordings
     Operation("pastMeetings", "GET", "/past_meetings/{meetingId}/instances", _M),
     Operation("pastWebinars", "GET", "/past_webinars/{webinarId}/instances", _L),

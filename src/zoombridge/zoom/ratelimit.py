@@ -5,7 +5,7 @@ keyed by account id rather than in a client. Requests are spaced evenly at 1/rat
 that enforces a one-second bucket never sees a burst, and the throughput is the full rate.
 
 These pace one process. Several worker processes on one PostgreSQL database share the account's
-pace through the database instead (zoombridge.sync.shared_limits subclasses both classes).
+pace through the database instead (zoombridge.engine.shared_limits subclasses both classes).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class LimiterRegistry:
             caps = self._caps[account_id] = self._new_daily_caps(account_id)
         return caps
 
-    # Overridden by the registry shared through the database (sync.shared_limits).
+    # Overridden by the registry shared through the database (engine.shared_limits).
     def _new_limiter(self, account_id: str, category: Category, rate: float) -> RateLimiter:
         return RateLimiter(rate, monotonic=self._monotonic, sleep=self._sleep)
 

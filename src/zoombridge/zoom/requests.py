@@ -18,10 +18,14 @@ class ZoomBody(BaseModel):
 
 def format_start_time(value: datetime) -> str:
     """Zoom wants `yyyy-MM-ddTHH:mm:ssZ` in UTC, or a local wall time without offset (then the
-    body's `timezone` says where). An aware datetime is sent in UTC; a naive one as local."""
+    body's `timezone` says where). An aware datetime is sent in UTC; a naive one as local.
+
+    Always a four-digit year: `strftime("%Y")` writes the year 51 as `51`, not a date-time.
+    """
     if value.tzinfo is not None:
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
+        utc = value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        return utc.isoformat(timespec="seconds") + "Z"
+    return value.replace(microsecond=0).isoformat(timespec="seconds")
 
 
 class RecurrenceBody(ZoomBody):

@@ -10,18 +10,42 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from zoombridge.web.views import (
+    attendance,
     audit,
     auth,
     bookings,
     connections,
+    contacts,
+    courses,
+    crm,
     events,
+    learn,
+    learners,
     notifications,
     orders,
+    people,
+    staff,
 )
 from zoombridge.web.views.common import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, connections, events, orders, bookings, notifications, audit):
+for module in (
+    auth,
+    connections,
+    events,
+    orders,
+    bookings,
+    staff,
+    notifications,
+    audit,
+    people,
+    attendance,
+    contacts,
+    crm,
+    courses,
+    learners,
+    learn,
+):
     router.include_router(module.router)
 # Every asset is ours and served from here: the UI works offline and loads nothing from a CDN.
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -8,11 +8,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from zoombridge.accounts.permissions import AUDIT_READERS
+from zoombridge.engine import audit
+from zoombridge.engine.models import AuditEntry
 from zoombridge.events.models import Event
+from zoombridge.kit.http import SessionDep
 from zoombridge.orders.models import Attendee, Order
-from zoombridge.sync.models import AuditEntry
-from zoombridge.web.auth_session import SignedIn
-from zoombridge.web.deps import SessionDep
+from zoombridge.web.auth_session import Allowed
 from zoombridge.web.views.common import render, ui_router
 
 router = ui_router()
@@ -29,7 +31,11 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
         return None
 
 
-@router.get("/audit", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/audit",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*AUDIT_READERS)],
+)
 async def audit_page(
     request: Request,
     session: SessionDep,
@@ -45,9 +51,9 @@ async def audit_page(
         "connection_id": _uuid(connection_id),
     }
     query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(PAGE_SIZE)
-    for column, value in filters.items():
+    for name, value in filters.items():
         if value is not None:
-            query = query.where(getattr(AuditEntry, column) == value)
+            query = query.where(audit.about(name.removesuffix("_id"), value))
     entries = (await session.scalars(query)).all()
     event = await session.get(Event, filters["event_id"]) if filters["event_id"] else None
     orders: list[Order] = []

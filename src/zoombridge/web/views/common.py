@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from zoombridge.accounts.permissions import Actor
 from zoombridge.errors import DomainError, NotFoundError
 from zoombridge.web.auth_session import CSRF_FIELD, UIRoute, csrf_token, pop_flash
 
@@ -34,7 +36,19 @@ def _local_time(value: datetime | None, timezone: str | None = None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _viewer_time(value: datetime | None) -> Markup:
+    """A time on a list, in the viewer's own zone: written in UTC (and said so) for a page
+    read without script, turned into the browser's zone by zoombridge.js."""
+    if value is None:
+        return Markup("")
+    moment = value.astimezone(UTC)
+    return Markup('<time datetime="{}" data-viewer-zone>{}</time>').format(
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.strftime("%Y-%m-%d %H:%M UTC")
+    )
+
+
 templates.env.filters["local_time"] = _local_time
+templates.env.filters["viewer_time"] = _viewer_time
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
@@ -48,6 +62,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context["csrf_token"] = csrf_token(request)
     context["flashes"] = pop_flash(request)
     context["user_email"] = request.session.get("user_email")
+    # The navigation shows what the signed-in user may use (every link when not known).
+    actor = getattr(request.state, "actor", None)
+    context["can"] = actor.has if isinstance(actor, Actor) else (lambda _permission: True)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

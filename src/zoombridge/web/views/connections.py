@@ -8,17 +8,19 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import SecretStr, ValidationError
 
+from zoombridge.accounts.permissions import Permission
 from zoombridge.connections import service as connections
 from zoombridge.connections.models import ZoomConnection, ZoomPlan
 from zoombridge.connections.schemas import (
+    WEBINAR_SEAT_SIZES,
     PickerUpdate,
     ZoomConnectionCreate,
     ZoomConnectionRead,
     ZoomConnectionUpdate,
 )
 from zoombridge.errors import DomainError, FieldProblem, NotFoundError
-from zoombridge.web.auth_session import Csrf, SignedIn, flash
-from zoombridge.web.deps import SessionDep
+from zoombridge.kit.http import SessionDep
+from zoombridge.web.auth_session import Allowed, Csrf, flash
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -47,6 +49,9 @@ def _values(form: dict[str, str], *, editing: bool) -> dict[str, Any]:
         values["webhook_secret_token"] = None
     values["plan"] = form.get("plan") or ZoomPlan.PRO.value
     values["webinar_addon"] = bool(form.get("webinar_addon"))
+    seats = form.get("webinar_seats", "").strip()
+    if seats or editing:
+        values["webinar_seats"] = int(seats) if seats.isdigit() else (seats or None)
     return values
 
 
@@ -59,13 +64,21 @@ def _errors(problems: list[FieldProblem]) -> dict[str, str]:
     return {p.field: p.message for p in problems}
 
 
-@router.get("/connections", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/connections",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS)],
+)
 async def list_page(request: Request, session: SessionDep) -> Response:
     rows = [ZoomConnectionRead.from_model(c) for c in await connections.list_connections(session)]
     return render(request, "connections.html", connections=rows)
 
 
-@router.get("/connections/new", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/connections/new",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS)],
+)
 async def new_page(request: Request) -> Response:
     return render(
         request,
@@ -75,10 +88,11 @@ async def new_page(request: Request) -> Response:
         errors={},
         error=None,
         plans=list(ZoomPlan),
+        seat_sizes=WEBINAR_SEAT_SIZES,
     )
 
 
-@router.post("/connections", dependencies=[SignedIn, Csrf])
+@router.post("/connections", dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf])
 async def create(request: Request, session: SessionDep) -> Response:
     form = await _form(request)
     try:
@@ -96,6 +110,7 @@ async def create(request: Request, session: SessionDep) -> Response:
             errors=_errors(problems),
             error=detail,
             plans=list(ZoomPlan),
+            seat_sizes=WEBINAR_SEAT_SIZES,
         )
     # A new connection is tested at once: the organiser's next question is "does it work?".
     await connections.request_test(session, connection.id)
@@ -107,11 +122,18 @@ async def _connection(session: SessionDep, connection_id: str) -> ZoomConnection
     return await connections.get_connection(session, parse_id(connection_id, "connection"))
 
 
-@router.get("/connections/{connection_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/connections/{connection_id}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS)],
+)
 async def detail_page(request: Request, session: SessionDep, connection_id: str) -> Response:
     connection = await _connection(session, connection_id)
     hosts = await connections.list_hosts(session, connection.id)
     choices = await connections.list_meeting_choices(session, connection.id)
+    failed_webhooks = await connections.list_webhook_events(
+        session, connection.id, state="failed", limit=50
+    )
     view = ZoomConnectionRead.from_model(connection)
     return render(
         request,
@@ -119,19 +141,23 @@ async def detail_page(request: Request, session: SessionDep, connection_id: str)
         connection=view,
         hosts=hosts,
         choices=choices,
+        failed_webhooks=failed_webhooks,
         webhook_url=str(request.base_url).rstrip("/") + f"/webhooks/zoom/{connection.id}",
         refresh=bool(view.test_requested_at or view.hosts_requested_at),
     )
 
 
 @router.get(
-    "/connections/{connection_id}/edit", response_class=HTMLResponse, dependencies=[SignedIn]
+    "/connections/{connection_id}/edit",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS)],
 )
 async def edit_page(request: Request, session: SessionDep, connection_id: str) -> Response:
     connection = await _connection(session, connection_id)
     form = {field: getattr(connection, field) or "" for field in TEXT_FIELDS}
     form["plan"] = connection.plan.value
     form["webinar_addon"] = "on" if connection.webinar_addon else ""
+    form["webinar_seats"] = str(connection.webinar_seats or "")
     return render(
         request,
         "connection_form.html",
@@ -140,10 +166,13 @@ async def edit_page(request: Request, session: SessionDep, connection_id: str) -
         errors={},
         error=None,
         plans=list(ZoomPlan),
+        seat_sizes=WEBINAR_SEAT_SIZES,
     )
 
 
-@router.post("/connections/{connection_id}/edit", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/connections/{connection_id}/edit", dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf]
+)
 async def update(request: Request, session: SessionDep, connection_id: str) -> Response:
     connection = await _connection(session, connection_id)
     form = await _form(request)
@@ -166,26 +195,35 @@ async def update(request: Request, session: SessionDep, connection_id: str) -> R
             errors=_errors(problems),
             error=detail,
             plans=list(ZoomPlan),
+            seat_sizes=WEBINAR_SEAT_SIZES,
         )
     flash(request, "Connection saved.")
     return redirect(f"/connections/{connection.id}")
 
 
-@router.post("/connections/{connection_id}/test", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/connections/{connection_id}/test", dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf]
+)
 async def test_access(request: Request, session: SessionDep, connection_id: str) -> Response:
     connection = await connections.request_test(session, parse_id(connection_id, "connection"))
     flash(request, "Testing access; the result appears here in a moment.")
     return redirect(f"/connections/{connection.id}")
 
 
-@router.post("/connections/{connection_id}/hosts", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/connections/{connection_id}/hosts",
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf],
+)
 async def fetch_hosts(request: Request, session: SessionDep, connection_id: str) -> Response:
     connection = await connections.request_hosts(session, parse_id(connection_id, "connection"))
     flash(request, "Fetching hosts from Zoom…")
     return redirect(f"/connections/{connection.id}")
 
 
-@router.post("/connections/{connection_id}/picker", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/connections/{connection_id}/picker",
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf],
+)
 async def set_picker(request: Request, session: SessionDep, connection_id: str) -> Response:
     cid = parse_id(connection_id, "connection")
     form = await request.form()
@@ -205,7 +243,10 @@ async def set_picker(request: Request, session: SessionDep, connection_id: str) 
     return redirect(f"/connections/{cid}")
 
 
-@router.post("/connections/{connection_id}/delete", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/connections/{connection_id}/delete",
+    dependencies=[Allowed(Permission.MANAGE_CONNECTIONS), Csrf],
+)
 async def delete(request: Request, session: SessionDep, connection_id: str) -> Response:
     cid = parse_id(connection_id, "connection")
     try:

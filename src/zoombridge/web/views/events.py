@@ -3,7 +3,7 @@ the event page (meetings, drift, approval fix, sessions, sync now), edit and del
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,17 +12,27 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zoombridge.accounts.permissions import EVENT_READERS, Permission
+from zoombridge.attendance.service import event_pulls
 from zoombridge.connections import service as connections
+from zoombridge.connections.models import ZoomKind
 from zoombridge.connections.schemas import MeetingChoiceRead
-from zoombridge.errors import DomainError, FieldProblem, NotFoundError
+from zoombridge.errors import DomainError, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.events import service as events
-from zoombridge.events.models import LinkState, ZoomKind
-from zoombridge.events.schemas import EventCreate, EventUpdate, EventView
+from zoombridge.events.models import EventStatus, LinkState
+from zoombridge.events.schemas import EventCreate, EventUpdate, EventView, ZoomState
+from zoombridge.kit.http import SessionDep
+from zoombridge.kit.zones import zone_or_utc
 from zoombridge.notifications.tickets import resend_tickets as queue_tickets
-from zoombridge.web.auth_session import Csrf, SignedIn, flash
-from zoombridge.web.deps import SessionDep
+from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import checkbox, parse_id, redirect, render, ui_router
-from zoombridge.web.views.forms import pydantic_problems
+from zoombridge.web.views.event_schedule import (
+    schedule_changed,
+    schedule_fields,
+    schedule_form,
+)
+from zoombridge.web.views.forms import FormProblem, pydantic_problems
 
 router = ui_router()
 
@@ -42,12 +52,6 @@ TIMEZONES = (
     "Asia/Kolkata",
     "Australia/Sydney",
 )  # suggestions only: any IANA name is accepted
-
-
-class FormProblem(Exception):
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
 
 
 def _local_start(form: dict[str, str], problems: list[FieldProblem]) -> datetime | None:
@@ -114,6 +118,7 @@ def create_input(form: dict[str, str]) -> EventCreate:
         kind=form.get("kind", ZoomKind.MEETING.value),
         zoom={"mode": mode, "meeting_id": meeting_id},
         **values,
+        **schedule_fields(form, values["timezone"]),
     )
 
 
@@ -137,6 +142,10 @@ def update_input(form: dict[str, str], view: EventView) -> EventUpdate:
     for name, value in values.items():
         if value != current[name] and not (name == "host" and value is None):
             changed[name] = value
+    if schedule_changed(form, view):
+        changed.update(schedule_fields(form, values["timezone"]))
+        if changed.get("days") or changed.get("slots"):
+            changed.pop("start", None)  # the first day or slot is the start
     return EventUpdate(**changed)
 
 
@@ -204,13 +213,44 @@ async def _form_page(
     )
 
 
-@router.get("/events", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/events",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*EVENT_READERS)],
+)
 async def list_page(request: Request, session: SessionDep) -> Response:
-    rows = await events.list_events(session)
-    return render(request, "events.html", events=rows)
+    filters = events.EventFilters(
+        status=lists.choice(request, "status", EventStatus),
+        q=lists.text(request, "q"),
+        connection_id=lists.an_id(request, "connection_id"),
+        start_from=lists.a_day(request, "start_from"),
+        start_to=lists.a_day(request, "start_to"),
+        zoom_state=lists.choice(request, "zoom_state", ZoomState),
+    )
+    try:
+        page = await events.list_events(
+            session, filters, cursor=lists.cursor(request), limit=lists.limit(request)
+        )
+    except InvalidInput:  # a cursor from before the filters changed: start from the top
+        page = await events.list_events(session, filters, limit=lists.limit(request))
+    return render(
+        request,
+        "events.html",
+        events=page.items,
+        pager=lists.pager(request, page, lists.shown_from(request)),
+        filters={k: "" if v is None else str(v) for k, v in filters.as_dict().items()},
+        filtered=any(v not in (None, "") for v in filters.as_dict().values()),
+        statuses=list(EventStatus),
+        zoom_states=list(ZoomState),
+        connections=await connections.list_connections(session),
+    )
 
 
-@router.get("/events/new", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/events/new",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*EVENT_READERS)],
+)
 async def new_page(
     request: Request, session: SessionDep, connection_id: str | None = None
 ) -> Response:
@@ -225,7 +265,7 @@ async def new_page(
     return await _form_page(request, session, form)
 
 
-@router.post("/events", dependencies=[SignedIn, Csrf])
+@router.post("/events", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf])
 async def create(request: Request, session: SessionDep) -> Response:
     form = await _form(request)
     try:
@@ -233,6 +273,7 @@ async def create(request: Request, session: SessionDep) -> Response:
         if form.get("action") == "preview":
             preview = await events.preview_draft(session, data)
             return await _form_page(request, session, form, preview=preview)
+        _confirm_past(data.start, form)
         event = await events.create_event(session, data)
     except (ValidationError, FormProblem, DomainError) as exc:
         await session.rollback()
@@ -242,27 +283,48 @@ async def create(request: Request, session: SessionDep) -> Response:
     return redirect(f"/events/{event.id}")
 
 
+def _confirm_past(start: datetime | None, form: dict[str, str]) -> None:
+    """An event may start in the past (to report on one that happened), but the form asks
+    first: a past date is more often a typo."""
+    if start is not None and start < datetime.now(UTC) and not checkbox(form.get("confirm_past")):
+        message = (
+            f"This start ({start.astimezone(UTC):%Y-%m-%d %H:%M} UTC) has already passed. Tick "
+            "“Yes, it is in the past” to create it anyway (to report on it), or correct the date."
+        )
+        raise FormProblem([FieldProblem("start", message)])
+
+
 def _waiting(view: EventView) -> bool:
     return any(link.state is LinkState.PENDING and link.not_before is None for link in view.links)
 
 
-@router.get("/events/{event_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/events/{event_id}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*EVENT_READERS)],
+)
 async def event_page(request: Request, session: SessionDep, event_id: str) -> Response:
     view = await events.get_event_view(session, parse_id(event_id, "event"))
     preview = None
     if any(link.zoom_meeting_id is None and link.mode.value == "created" for link in view.links):
         preview = await events.preview_event(session, view.id)
+    pulls = [p for p in await event_pulls(session, view.id) if p.state != "done"]
     return render(
         request,
         "event.html",
         event=view,
         preview=preview,
+        pulls=pulls,
         refresh=_waiting(view),
         sessions_by_id={s.id: s for s in view.sessions},
     )
 
 
-@router.get("/events/{event_id}/edit", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/events/{event_id}/edit",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*EVENT_READERS)],
+)
 async def edit_page(request: Request, session: SessionDep, event_id: str) -> Response:
     view = await events.get_event_view(session, parse_id(event_id, "event"))
     return render(
@@ -277,7 +339,7 @@ async def edit_page(request: Request, session: SessionDep, event_id: str) -> Res
 
 
 def _form_of(view: EventView) -> dict[str, str]:
-    start = view.start.astimezone(ZoneInfo(view.timezone))
+    start = view.start.astimezone(zone_or_utc(view.timezone))
     return {
         "topic": view.topic,
         "agenda": view.agenda,
@@ -289,10 +351,11 @@ def _form_of(view: EventView) -> dict[str, str]:
         "host": view.host_email or view.host_zoom_user_id or "",
         "registration_enabled": "on" if view.registration_enabled else "",
         "zoom_confirmation_email": "on" if view.zoom_confirmation_email else "",
+        **schedule_form(view),
     }
 
 
-@router.post("/events/{event_id}/edit", dependencies=[SignedIn, Csrf])
+@router.post("/events/{event_id}/edit", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf])
 async def update(request: Request, session: SessionDep, event_id: str) -> Response:
     eid = parse_id(event_id, "event")
     view = await events.get_event_view(session, eid)
@@ -318,14 +381,16 @@ async def update(request: Request, session: SessionDep, event_id: str) -> Respon
     return redirect(f"/events/{eid}")
 
 
-@router.post("/events/{event_id}/delete", dependencies=[SignedIn, Csrf])
+@router.post("/events/{event_id}/delete", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf])
 async def delete(request: Request, session: SessionDep, event_id: str) -> Response:
     await events.delete_event(session, parse_id(event_id, "event"))
     flash(request, "Event deleted; the Zoom meetings zoombridge created are being deleted.")
     return redirect("/events")
 
 
-@router.post("/events/{event_id}/fix-approval", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/events/{event_id}/fix-approval", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf]
+)
 async def fix_approval(request: Request, session: SessionDep, event_id: str) -> Response:
     eid = parse_id(event_id, "event")
     await events.request_approval_fix(session, eid)
@@ -333,7 +398,7 @@ async def fix_approval(request: Request, session: SessionDep, event_id: str) -> 
     return redirect(f"/events/{eid}")
 
 
-@router.post("/events/{event_id}/sync", dependencies=[SignedIn, Csrf])
+@router.post("/events/{event_id}/sync", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf])
 async def sync_now(request: Request, session: SessionDep, event_id: str) -> Response:
     eid = parse_id(event_id, "event")
     await events.request_sync(session, eid)
@@ -341,7 +406,35 @@ async def sync_now(request: Request, session: SessionDep, event_id: str) -> Resp
     return redirect(f"/events/{eid}")
 
 
-@router.post("/events/{event_id}/resend-tickets", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/events/{event_id}/links/{link_id}/recreate",
+    dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf],
+)
+async def recreate_meeting(
+    request: Request, session: SessionDep, event_id: str, link_id: str
+) -> Response:
+    eid = parse_id(event_id, "event")
+    await events.recreate_meeting(session, eid, parse_id(link_id, "meeting"))
+    flash(request, "The meeting is being made again in Zoom; everyone gets their new join link.")
+    return redirect(f"/events/{eid}")
+
+
+@router.post(
+    "/events/{event_id}/links/{link_id}/unlink",
+    dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf],
+)
+async def unlink_meeting(
+    request: Request, session: SessionDep, event_id: str, link_id: str
+) -> Response:
+    eid = parse_id(event_id, "event")
+    await events.unlink_meeting(session, eid, parse_id(link_id, "meeting"))
+    flash(request, "The event no longer uses that meeting.")
+    return redirect(f"/events/{eid}")
+
+
+@router.post(
+    "/events/{event_id}/resend-tickets", dependencies=[Allowed(Permission.MANAGE_ORDERS), Csrf]
+)
 async def resend_tickets(request: Request, session: SessionDep, event_id: str) -> Response:
     """O8: a fresh ticket email, with the meeting details as they are now, to every attendee."""
     eid = parse_id(event_id, "event")

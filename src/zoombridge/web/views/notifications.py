@@ -13,13 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import DomainError, NotFoundError
+from zoombridge.kit.http import SessionDep
 from zoombridge.notifications import service
 from zoombridge.notifications.models import EmailState, SmtpSecurity
 from zoombridge.notifications.schemas import EmailTemplateIn, SmtpSettingsIn
 from zoombridge.notifications.sink import MailSink
-from zoombridge.web.auth_session import Csrf, SignedIn, flash
-from zoombridge.web.deps import SessionDep
+from zoombridge.web.auth_session import Allowed, Csrf, flash
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -39,7 +40,7 @@ def _problems(exc: ValidationError | DomainError) -> tuple[str, dict[str, str]]:
 # --- Settings → Email (SMTP) -------------------------------------------------------------------
 
 
-@router.get("/settings", dependencies=[SignedIn])
+@router.get("/settings", dependencies=[Allowed(Permission.MANAGE_SETTINGS)])
 async def settings_page() -> Response:
     return redirect("/settings/email")
 
@@ -82,12 +83,16 @@ async def _smtp_page(
     )
 
 
-@router.get("/settings/email", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/settings/email",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_SETTINGS)],
+)
 async def smtp_page(request: Request, session: SessionDep) -> Response:
     return await _smtp_page(request, session, None)
 
 
-@router.post("/settings/email", dependencies=[SignedIn, Csrf])
+@router.post("/settings/email", dependencies=[Allowed(Permission.MANAGE_SETTINGS), Csrf])
 async def smtp_save(request: Request, session: SessionDep) -> Response:
     form = await _form(request)
     values: dict[str, Any] = {
@@ -114,7 +119,7 @@ async def smtp_save(request: Request, session: SessionDep) -> Response:
     return redirect("/settings/email")
 
 
-@router.post("/settings/email/delete", dependencies=[SignedIn, Csrf])
+@router.post("/settings/email/delete", dependencies=[Allowed(Permission.MANAGE_SETTINGS), Csrf])
 async def smtp_delete(request: Request, session: SessionDep) -> Response:
     await service.delete_smtp(session)
     flash(request, "Email settings removed: emails wait, unsent, until new ones are saved.")
@@ -124,7 +129,11 @@ async def smtp_delete(request: Request, session: SessionDep) -> Response:
 # --- Email templates ---------------------------------------------------------------------------
 
 
-@router.get("/settings/email-templates", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/settings/email-templates",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_SETTINGS)],
+)
 async def templates_page(request: Request, session: SessionDep) -> Response:
     return render(request, "email_templates.html", templates=await service.list_templates(session))
 
@@ -151,12 +160,18 @@ async def _template_page(
     )
 
 
-@router.get("/settings/email-templates/{key}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/settings/email-templates/{key}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_SETTINGS)],
+)
 async def template_page(request: Request, session: SessionDep, key: str) -> Response:
     return await _template_page(request, session, key)
 
 
-@router.post("/settings/email-templates/{key}", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/settings/email-templates/{key}", dependencies=[Allowed(Permission.MANAGE_SETTINGS), Csrf]
+)
 async def template_save(request: Request, session: SessionDep, key: str) -> Response:
     form = await _form(request)
     try:
@@ -174,7 +189,10 @@ async def template_save(request: Request, session: SessionDep, key: str) -> Resp
     return redirect(f"/settings/email-templates/{key}")
 
 
-@router.post("/settings/email-templates/{key}/reset", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/settings/email-templates/{key}/reset",
+    dependencies=[Allowed(Permission.MANAGE_SETTINGS), Csrf],
+)
 async def template_reset(request: Request, session: SessionDep, key: str) -> Response:
     await service.reset_template(session, key)
     flash(request, "Template back to the built-in text.")
@@ -184,7 +202,11 @@ async def template_reset(request: Request, session: SessionDep, key: str) -> Res
 # --- Outbox ------------------------------------------------------------------------------------
 
 
-@router.get("/emails", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/emails",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*OUTBOX_READERS)],
+)
 async def outbox_page(request: Request, session: SessionDep, state: str | None = None) -> Response:
     chosen = EmailState(state) if state in {s.value for s in EmailState} else None
     rows = await service.list_emails(session, state=chosen)
@@ -199,7 +221,11 @@ async def outbox_page(request: Request, session: SessionDep, state: str | None =
     )
 
 
-@router.get("/emails/{email_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/emails/{email_id}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*OUTBOX_READERS)],
+)
 async def email_page(request: Request, session: SessionDep, email_id: str) -> Response:
     row = await service.get_email(session, parse_id(email_id, "email"))
     return render(request, "email.html", email=row)
@@ -215,7 +241,11 @@ def _sink(request: Request) -> MailSink:
     return sink
 
 
-@router.get("/mailbox", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/mailbox",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*OUTBOX_READERS)],
+)
 async def mailbox_page(request: Request, session: SessionDep) -> Response:
     sink = _sink(request)
     # Refreshes by itself while the outbox has emails the worker can send now.
@@ -229,7 +259,11 @@ async def mailbox_page(request: Request, session: SessionDep) -> Response:
     )
 
 
-@router.get("/mailbox/{message_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/mailbox/{message_id}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(*OUTBOX_READERS)],
+)
 async def mailbox_message(request: Request, message_id: int) -> Response:
     message = _sink(request).get(message_id)
     if message is None:
@@ -241,7 +275,9 @@ async def mailbox_message(request: Request, message_id: int) -> Response:
 
 
 @router.get(
-    "/events/{event_id}/notifications", response_class=HTMLResponse, dependencies=[SignedIn]
+    "/events/{event_id}/notifications",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_SETTINGS)],
 )
 async def event_notifications(request: Request, session: SessionDep, event_id: str) -> Response:
     from zoombridge.events import service as events

@@ -8,13 +8,14 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import DomainError, FieldProblem, InvalidInput, NotFoundError
+from zoombridge.kit.http import SessionDep
 from zoombridge.orders import service as orders
 from zoombridge.orders.ics import ticket_ics as ticket_ics_body
 from zoombridge.orders.models import OrderStatus, RegistrationState
 from zoombridge.orders.schemas import AttendeeIn, CustomerIn, OrderCreate, OrderOut
-from zoombridge.web.auth_session import Csrf, SignedIn, flash
-from zoombridge.web.deps import SessionDep
+from zoombridge.web.auth_session import Allowed, Csrf, flash
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -62,7 +63,11 @@ async def _orders_page(
     )
 
 
-@router.get("/events/{event_id}/orders", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/events/{event_id}/orders",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_ORDERS)],
+)
 async def orders_page(
     request: Request, session: SessionDep, event_id: str, rows: int = 5
 ) -> Response:
@@ -88,7 +93,7 @@ def _attendees_from_form(form: dict[str, str]) -> tuple[list[AttendeeIn], list[F
     return attendees, problems
 
 
-@router.post("/events/{event_id}/orders", dependencies=[SignedIn, Csrf])
+@router.post("/events/{event_id}/orders", dependencies=[Allowed(Permission.MANAGE_ORDERS), Csrf])
 async def create_order(request: Request, session: SessionDep, event_id: str) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     rows = sum(1 for key in form if key.startswith("email_"))
@@ -148,7 +153,11 @@ def _errors(problems: list[FieldProblem]) -> dict[str, str]:
     return {p.field: p.message for p in problems}
 
 
-@router.get("/orders/{order_id}", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/orders/{order_id}",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_ORDERS)],
+)
 async def order_page(request: Request, session: SessionDep, order_id: str) -> Response:
     view = await orders.get_order_view(session, parse_id(order_id, "order"))
     event = await orders.get_event(session, view.event_id)
@@ -162,7 +171,7 @@ async def order_page(request: Request, session: SessionDep, order_id: str) -> Re
     )
 
 
-@router.post("/orders/{order_id}/status", dependencies=[SignedIn, Csrf])
+@router.post("/orders/{order_id}/status", dependencies=[Allowed(Permission.MANAGE_ORDERS), Csrf])
 async def set_status(
     request: Request,
     session: SessionDep,
@@ -182,7 +191,10 @@ async def set_status(
     return redirect(f"/orders/{oid}")
 
 
-@router.post("/orders/{order_id}/attendees/{attendee_id}/cancel", dependencies=[SignedIn, Csrf])
+@router.post(
+    "/orders/{order_id}/attendees/{attendee_id}/cancel",
+    dependencies=[Allowed(Permission.MANAGE_ORDERS), Csrf],
+)
 async def cancel_attendee(
     request: Request, session: SessionDep, order_id: str, attendee_id: str
 ) -> Response:
@@ -192,7 +204,11 @@ async def cancel_attendee(
     return redirect(f"/orders/{oid}")
 
 
-@router.get("/attendees/{attendee_id}/ticket", response_class=HTMLResponse, dependencies=[SignedIn])
+@router.get(
+    "/attendees/{attendee_id}/ticket",
+    response_class=HTMLResponse,
+    dependencies=[Allowed(Permission.MANAGE_ORDERS)],
+)
 async def ticket_page(request: Request, session: SessionDep, attendee_id: str) -> Response:
     ticket = await orders.ticket_view(session, parse_id(attendee_id, "attendee"))
     waiting = ticket.valid and any(
@@ -201,7 +217,7 @@ async def ticket_page(request: Request, session: SessionDep, attendee_id: str) -
     return render(request, "ticket.html", ticket=ticket, refresh=waiting)
 
 
-@router.get("/attendees/{attendee_id}/ticket.ics", dependencies=[SignedIn])
+@router.get("/attendees/{attendee_id}/ticket.ics", dependencies=[Allowed(Permission.MANAGE_ORDERS)])
 async def ticket_ics(session: SessionDep, attendee_id: str) -> Response:
     body = await ticket_ics_body(session, parse_id(attendee_id, "attendee"))
     return Response(

@@ -1,0 +1,117 @@
+"""The HubSpot API client: the only code in zoombridge that talks to HubSpot.
+
+It imports nothing else of zoombridge; the HubSpot simulator (`zoombridge.hubspot_simulator`)
+never imports it, nor it the simulator: both are held to HubSpot's own OpenAPI specs.
+"""
+
+from zoombridge.hubspot.client import DEFAULT_BASE_URL, DEFAULT_EXTERNAL_ACCOUNT_ID, HubSpotClient
+from zoombridge.hubspot.errors import (
+    Conflict,
+    ContactNotFound,
+    DailyLimitReached,
+    FieldError,
+    Forbidden,
+    HubSpotError,
+    InvalidInput,
+    MarketingEventNotFound,
+    MissingScopes,
+    NotFound,
+    PropertyNotFound,
+    RateLimited,
+    RequestRejected,
+    TokenInvalid,
+    Unavailable,
+    UnexpectedResponse,
+    ValidationFailed,
+)
+from zoombridge.hubspot.models import (
+    AccessCheck,
+    AccessReport,
+    AttendanceCounters,
+    BatchOutcome,
+    Contact,
+    Created,
+    InputOutcome,
+    MarketingEvent,
+    MarketingEventDetails,
+    ParticipationRecorded,
+    Property,
+    PropertyGroup,
+    UpsertedContact,
+)
+from zoombridge.hubspot.operations import BATCH_INPUTS, OPERATIONS, Limit, Operation
+from zoombridge.hubspot.ratelimit import DEFAULT_LIMITERS, LimiterRegistry, RollingWindowLimiter
+from zoombridge.hubspot.requests import (
+    ContactInput,
+    MarketingEventCreate,
+    MarketingEventUpdate,
+    Participant,
+    PropertyDefinition,
+    PropertyGroupDefinition,
+    PropertyOption,
+    PropertyType,
+    SubscriberState,
+)
+from zoombridge.hubspot.retry import RetryPolicy
+from zoombridge.hubspot.scopes import FEATURES, Feature
+from zoombridge.hubspot.stats import ClientStats
+from zoombridge.hubspot.tiers import RateLimits, Tier, limits_for
+
+__all__ = [
+    "BATCH_INPUTS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_EXTERNAL_ACCOUNT_ID",
+    "DEFAULT_LIMITERS",
+    "FEATURES",
+    "OPERATIONS",
+    "AccessCheck",
+    "AccessReport",
+    "AttendanceCounters",
+    "BatchOutcome",
+    "ClientStats",
+    "Conflict",
+    "Contact",
+    "ContactInput",
+    "ContactNotFound",
+    "Created",
+    "DailyLimitReached",
+    "Feature",
+    "FieldError",
+    "Forbidden",
+    "HubSpotClient",
+    "HubSpotError",
+    "InputOutcome",
+    "InvalidInput",
+    "Limit",
+    "LimiterRegistry",
+    "MarketingEvent",
+    "MarketingEventCreate",
+    "MarketingEventDetails",
+    "MarketingEventNotFound",
+    "MarketingEventUpdate",
+    "MissingScopes",
+    "NotFound",
+    "Operation",
+    "Participant",
+    "ParticipationRecorded",
+    "Property",
+    "PropertyDefinition",
+    "PropertyGroup",
+    "PropertyGroupDefinition",
+    "PropertyNotFound",
+    "PropertyOption",
+    "PropertyType",
+    "RateLimited",
+    "RateLimits",
+    "RequestRejected",
+    "RetryPolicy",
+    "RollingWindowLimiter",
+    "SubscriberState",
+    "Tier",
+    "TokenInvalid",
+    "Unavailable",
+    "UnexpectedResponse",
+    "UpsertedContact",
+    "ValidationFailed",
+    "limits_for",
+]
