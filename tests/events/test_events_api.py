@@ -72,7 +72,9 @@ async def test_auto_create_writes_one_pending_created_link(
     assert CLIENT_SECRET not in fetched.text
     assert WEBHOOK_SECRET_TOKEN not in fetched.text
     listed = (await api.http.get(BASE)).json()
-    assert [e["id"] for e in listed] == [event["id"]]
+    assert [e["id"] for e in listed["items"]] == [event["id"]]
+    assert listed["total"] == 1
+    assert listed["next_cursor"] is None
 
 
 async def test_end_instead_of_duration(api: ApiHarness, connection_id: str) -> None:

@@ -80,7 +80,7 @@ def test_demo_serves_ui_and_api_with_the_printed_credentials(tmp_path: Path) -> 
             timeout=10,
         )
         assert api.status_code == 200, api.text
-        assert [e["topic"] for e in api.json()] == ["zoombridge demo webinar"]
+        assert [e["topic"] for e in api.json()["items"]] == ["zoombridge demo webinar"]
         wrong = httpx.get(
             f"{url}/api/v1/events", headers={"Authorization": "Bearer nope"}, timeout=10
         )
