@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from zoombridge.accounts.deps import TokenDep, requires
@@ -15,9 +15,13 @@ from zoombridge.attendance.schemas import EventAttendanceView, PersonAttendanceV
 from zoombridge.attendance.service import event_attendance, event_pulls
 from zoombridge.errors import NotFoundError
 from zoombridge.events.models import Event
+from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
 
-router = APIRouter(prefix="/api/v1/events", tags=["attendance"])
+# Every route here is addressed by `{event_id}`: a department admin reaches its departments' only.
+router = APIRouter(
+    prefix="/api/v1/events", tags=["attendance"], dependencies=[Depends(api_event_in_reach)]
+)
 
 
 @router.get(

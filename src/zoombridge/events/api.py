@@ -7,12 +7,13 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from zoombridge.accounts.deps import TokenDep, requires
+from zoombridge.accounts.deps import ActorDep, TokenDep, requires
 from zoombridge.accounts.permissions import EVENT_READERS, Permission
 from zoombridge.events import service
 from zoombridge.events.models import EventStatus
+from zoombridge.events.reach import api_event_in_reach, check_department_of_new_event
 from zoombridge.events.schemas import (
     EventCreate,
     EventPreview,
@@ -24,11 +25,14 @@ from zoombridge.events.schemas import (
 from zoombridge.kit.http import SessionDep
 from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+router = APIRouter(
+    prefix="/api/v1/events", tags=["events"], dependencies=[Depends(api_event_in_reach)]
+)
 
 
 @router.post("", status_code=201, dependencies=[requires(Permission.MANAGE_EVENTS)])
-async def create_event(body: EventCreate, session: SessionDep, _token: TokenDep) -> EventView:
+async def create_event(body: EventCreate, session: SessionDep, actor: ActorDep) -> EventView:
+    check_department_of_new_event(actor, body.department_id)
     event = await service.create_event(session, body)
     return await service.get_event_view(session, event.id)
 
@@ -45,7 +49,7 @@ async def preview_draft(body: EventCreate, session: SessionDep, _token: TokenDep
 )
 async def list_events(
     session: SessionDep,
-    _token: TokenDep,
+    actor: ActorDep,
     status: EventStatus | None = None,
     q: Annotated[str | None, Query(description="words in the topic")] = None,
     connection_id: uuid.UUID | None = None,
@@ -56,7 +60,9 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[EventSummary]:
     """Events, soonest first, with each one's Zoom state and registration counts."""
-    filters = service.EventFilters(status, q, connection_id, start_from, start_to, zoom_state)
+    filters = service.EventFilters(
+        status, q, connection_id, start_from, start_to, zoom_state, actor.department_ids
+    )
     return await service.list_events(session, filters, cursor=cursor, limit=limit)
 
 
@@ -70,8 +76,10 @@ async def get_event(event_id: uuid.UUID, session: SessionDep, _token: TokenDep) 
 
 @router.patch("/{event_id}", dependencies=[requires(Permission.MANAGE_EVENTS)])
 async def update_event(
-    event_id: uuid.UUID, body: EventUpdate, session: SessionDep, _token: TokenDep
+    event_id: uuid.UUID, body: EventUpdate, session: SessionDep, actor: ActorDep
 ) -> EventView:
+    if "department_id" in body.model_fields_set:
+        check_department_of_new_event(actor, body.department_id)
     await service.update_event(session, event_id, body)
     return await service.get_event_view(session, event_id)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from zoombridge.accounts.deps import TokenDep, requires
 from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import NotFoundError
+from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
 from zoombridge.notifications import service
 from zoombridge.notifications.models import EmailState
@@ -114,7 +115,7 @@ async def list_reminders(
     "/events/{event_id}/tickets/resend",
     summary="Email every active attendee their ticket again (O8: after meeting details change)",
     responses={200: {"content": {"application/json": {"example": {"queued": 12}}}}},
-    dependencies=[requires(Permission.MANAGE_ORDERS)],
+    dependencies=[requires(Permission.MANAGE_ORDERS), Depends(api_event_in_reach)],
 )
 async def resend_event_tickets(
     event_id: uuid.UUID, session: SessionDep, _token: TokenDep

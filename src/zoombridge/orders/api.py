@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from zoombridge.accounts import idempotency
@@ -17,6 +17,7 @@ from zoombridge.accounts.deps import TokenDep, requires
 from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
 from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import FieldProblem, InvalidInput
+from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
 from zoombridge.orders import service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
@@ -30,7 +31,8 @@ from zoombridge.orders.schemas import (
 )
 from zoombridge.orders.tickets import find_attendee
 
-router = APIRouter(prefix="/api/v1", tags=["orders"])
+# A department admin reaches the orders of its departments' events only (`{event_id}` routes).
+router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[Depends(api_event_in_reach)])
 
 
 @router.post(

@@ -35,6 +35,7 @@ from zoombridge.accounts.permissions import Actor, Permission
 from zoombridge.accounts.service import actor_for, end_sessions
 from zoombridge.db.encryption import KEY_FILE_NAME, load_key_file
 from zoombridge.errors import DomainError, Forbidden, NotFoundError
+from zoombridge.events.reach import require_event_in_reach
 from zoombridge.kit.http import SessionDep
 from zoombridge.settings import Settings
 from zoombridge.web.error_pages import error_page
@@ -195,6 +196,17 @@ async def _current_actor(request: Request, session: SessionDep, user: CurrentUse
 
 
 CurrentActor = Annotated[Actor, Depends(_current_actor)]
+
+
+async def event_in_reach(request: Request, session: SessionDep) -> None:
+    """Router dependency of the UI pages addressed by `{event_id}`: a department admin reaches
+    only its departments' events (the 403 page says so). Pages without an event id, and
+    visitors not signed in (the page's own check sends them to sign in), pass through."""
+    raw = request.path_params.get("event_id")
+    if raw is None or not isinstance(request.session.get("user_id"), str):
+        return
+    actor = await _current_actor(request, session, await _current_user(request, session))
+    await require_event_in_reach(session, actor, raw)
 
 
 def Allowed(*any_of: Permission) -> Any:

@@ -27,6 +27,8 @@ class EventFilters:
     start_from: date | None = None
     start_to: date | None = None
     zoom_state: ZoomState | None = None
+    # Not a filter the caller picks: a department admin's reach (None: every department).
+    departments: frozenset[uuid.UUID] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -103,6 +105,8 @@ async def list_events(
         statement = statement.where(Event.start_at < _day_start(filters.start_to + timedelta(1)))
     if filters.zoom_state is not None:
         statement = statement.where(_zoom_state_clause(filters.zoom_state))
+    if filters.departments is not None:
+        statement = statement.where(Event.department_id.in_(list(filters.departments)))
     rows, next_cursor, total = await paginate(
         session,
         statement,

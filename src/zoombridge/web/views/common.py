@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from zoombridge.accounts.permissions import Actor
 from zoombridge.errors import DomainError, NotFoundError
-from zoombridge.web.auth_session import CSRF_FIELD, UIRoute, csrf_token, pop_flash
+from zoombridge.web.auth_session import CSRF_FIELD, UIRoute, csrf_token, event_in_reach, pop_flash
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -53,8 +53,12 @@ templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
 def ui_router() -> APIRouter:
-    """A router whose routes run inside the UI session and stay out of the OpenAPI document."""
-    return APIRouter(route_class=UIRoute, include_in_schema=False)
+    """A router whose routes run inside the UI session and stay out of the OpenAPI document.
+
+    Pages addressed by `{event_id}` check a department admin's reach before they run."""
+    return APIRouter(
+        route_class=UIRoute, include_in_schema=False, dependencies=[Depends(event_in_reach)]
+    )
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.accounts.permissions import EVENT_READERS, Permission
+from zoombridge.accounts.permissions import EVENT_READERS, Actor, Permission
+from zoombridge.accounts.service.people import list_departments
 from zoombridge.attendance.service import event_pulls
 from zoombridge.connections import service as connections
 from zoombridge.connections.models import ZoomKind
@@ -20,11 +21,12 @@ from zoombridge.connections.schemas import MeetingChoiceRead
 from zoombridge.errors import DomainError, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.events import service as events
 from zoombridge.events.models import EventStatus, LinkState
+from zoombridge.events.reach import check_department_of_new_event
 from zoombridge.events.schemas import EventCreate, EventUpdate, EventView, ZoomState
 from zoombridge.kit.http import SessionDep
 from zoombridge.kit.zones import zone_or_utc
 from zoombridge.notifications.tickets import resend_tickets as queue_tickets
-from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.auth_session import Allowed, Csrf, CurrentActor, flash
 from zoombridge.web.views import lists
 from zoombridge.web.views.common import checkbox, parse_id, redirect, render, ui_router
 from zoombridge.web.views.event_schedule import (
@@ -115,6 +117,7 @@ def create_input(form: dict[str, str]) -> EventCreate:
             raise FormProblem([FieldProblem("zoom.meeting_id", "Pick a meeting from the list.")])
     return EventCreate(
         connection_id=form.get("connection_id", ""),
+        department_id=form.get("department_id") or None,
         kind=form.get("kind", ZoomKind.MEETING.value),
         zoom={"mode": mode, "meeting_id": meeting_id},
         **values,
@@ -191,6 +194,7 @@ async def _picker_context(session: AsyncSession, connection_id: str | None) -> d
 async def _form_page(
     request: Request,
     session: AsyncSession,
+    actor: Actor,
     form: dict[str, str],
     *,
     status_code: int = 200,
@@ -209,6 +213,8 @@ async def _form_page(
         errors=errors or {},
         preview=preview,
         timezones=TIMEZONES,
+        departments=await list_departments(session, actor),
+        department_required=actor.limited,
         **context,
     )
 
@@ -218,7 +224,7 @@ async def _form_page(
     response_class=HTMLResponse,
     dependencies=[Allowed(*EVENT_READERS)],
 )
-async def list_page(request: Request, session: SessionDep) -> Response:
+async def list_page(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
     filters = events.EventFilters(
         status=lists.choice(request, "status", EventStatus),
         q=lists.text(request, "q"),
@@ -226,6 +232,7 @@ async def list_page(request: Request, session: SessionDep) -> Response:
         start_from=lists.a_day(request, "start_from"),
         start_to=lists.a_day(request, "start_to"),
         zoom_state=lists.choice(request, "zoom_state", ZoomState),
+        departments=actor.department_ids,
     )
     try:
         page = await events.list_events(
@@ -252,7 +259,7 @@ async def list_page(request: Request, session: SessionDep) -> Response:
     dependencies=[Allowed(*EVENT_READERS)],
 )
 async def new_page(
-    request: Request, session: SessionDep, connection_id: str | None = None
+    request: Request, session: SessionDep, actor: CurrentActor, connection_id: str | None = None
 ) -> Response:
     form = {
         "kind": "meeting",
@@ -262,23 +269,26 @@ async def new_page(
         "registration_enabled": "on",
         "connection_id": connection_id or "",
     }
-    return await _form_page(request, session, form)
+    return await _form_page(request, session, actor, form)
 
 
 @router.post("/events", dependencies=[Allowed(Permission.MANAGE_EVENTS), Csrf])
-async def create(request: Request, session: SessionDep) -> Response:
+async def create(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
     form = await _form(request)
     try:
         data = create_input(form)
         if form.get("action") == "preview":
             preview = await events.preview_draft(session, data)
-            return await _form_page(request, session, form, preview=preview)
+            return await _form_page(request, session, actor, form, preview=preview)
+        check_department_of_new_event(actor, data.department_id)
         _confirm_past(data.start, form)
         event = await events.create_event(session, data)
     except (ValidationError, FormProblem, DomainError) as exc:
         await session.rollback()
         error, errors = _problems(exc)
-        return await _form_page(request, session, form, status_code=422, error=error, errors=errors)
+        return await _form_page(
+            request, session, actor, form, status_code=422, error=error, errors=errors
+        )
     flash(request, "Event created; its Zoom meeting is being prepared.")
     return redirect(f"/events/{event.id}")
 
