@@ -128,6 +128,32 @@ async def test_the_api_keeps_a_department_admin_to_its_departments(api: ApiHarne
         assert clinic["status"] != "cancelled"
         assert (await desk.get(f"/api/v1/events/{north_event}/orders")).status_code == 200
 
+        # Routes addressed by an order, attendee or ticket hold the same line.
+        clinic_id = world["events"]["Support clinic"]
+        placed = await api.http.post(
+            f"/api/v1/events/{clinic_id}/orders",
+            json={
+                "attendees": [{"email": "ann@example.com", "first_name": "Ann", "last_name": "Lee"}]
+            },
+        )
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        attendee = order["attendees"][0]
+        for method, path in (
+            ("GET", f"/api/v1/orders/{order['id']}"),
+            ("PATCH", f"/api/v1/orders/{order['id']}"),
+            ("POST", f"/api/v1/orders/{order['id']}/attendees/{attendee['id']}/cancel"),
+            ("GET", f"/api/v1/attendees/{attendee['id']}/ticket"),
+            ("GET", f"/api/v1/attendees/{attendee['ticket_code']}/ticket.ics"),
+        ):
+            kwargs = {"json": {"status": "cancelled"}} if method == "PATCH" else {}
+            refused = await desk.request(method, path, **kwargs)
+            assert refused.status_code == 403, (method, path, refused.text)
+            assert "outside yours" in refused.json()["detail"]
+        assert (await api.http.get(f"/api/v1/orders/{order['id']}")).json()["status"] == order[
+            "status"
+        ]
+
         # A new event must name one of Dana's departments; moving one out is refused too.
         for department, expected in (
             (None, "Choose one of your departments"),
@@ -180,6 +206,19 @@ async def test_the_pages_keep_a_department_admin_to_its_departments(api: ApiHarn
                 assert page.status_code == 403, (path, page.status_code)
                 assert "outside yours" in page.text
                 assert topic not in page.text
+        # The pages of an order, attendee or ticket of another department's event too.
+        clinic_id = world["events"]["Support clinic"]
+        placed = await api.http.post(
+            f"/api/v1/events/{clinic_id}/orders",
+            json={
+                "attendees": [{"email": "ann@example.com", "first_name": "Ann", "last_name": "Lee"}]
+            },
+        )
+        order = placed.json()
+        attendee_id = order["attendees"][0]["id"]
+        for path in (f"/orders/{order['id']}", f"/attendees/{attendee_id}/ticket"):
+            page = await browser.get(path)
+            assert page.status_code == 403, (path, page.status_code)
         # The new-event form asks for one of Dana's departments (no "none" choice).
         form = await browser.get("/events/new")
         assert "Sales / North" in form.text

@@ -17,11 +17,11 @@ from zoombridge.accounts.deps import TokenDep, requires
 from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
 from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import FieldProblem, InvalidInput
-from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
 from zoombridge.orders import service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
 from zoombridge.orders.ics import ticket_ics
+from zoombridge.orders.reach import api_order_in_reach
 from zoombridge.orders.schemas import (
     ImportResult,
     OrderCreate,
@@ -31,8 +31,8 @@ from zoombridge.orders.schemas import (
 )
 from zoombridge.orders.tickets import find_attendee
 
-# A department admin reaches the orders of its departments' events only (`{event_id}` routes).
-router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[Depends(api_event_in_reach)])
+# A department admin reaches the orders, attendees and tickets of its departments' events only.
+router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[Depends(api_order_in_reach)])
 
 
 @router.post(

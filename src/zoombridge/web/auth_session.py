@@ -37,6 +37,7 @@ from zoombridge.db.encryption import KEY_FILE_NAME, load_key_file
 from zoombridge.errors import DomainError, Forbidden, NotFoundError
 from zoombridge.events.reach import require_event_in_reach
 from zoombridge.kit.http import SessionDep
+from zoombridge.orders.reach import EVENT_PATH_PARAMS, event_of_path
 from zoombridge.settings import Settings
 from zoombridge.web.error_pages import error_page
 
@@ -199,14 +200,16 @@ CurrentActor = Annotated[Actor, Depends(_current_actor)]
 
 
 async def event_in_reach(request: Request, session: SessionDep) -> None:
-    """Router dependency of the UI pages addressed by `{event_id}`: a department admin reaches
-    only its departments' events (the 403 page says so). Pages without an event id, and
-    visitors not signed in (the page's own check sends them to sign in), pass through."""
-    raw = request.path_params.get("event_id")
-    if raw is None or not isinstance(request.session.get("user_id"), str):
+    """Router dependency of every UI page: one addressed by an event (its id, or an order's or
+    attendee's) is refused to a department admin outside its departments (the 403 page says
+    so). Other pages, and visitors not signed in (the page's own check sends them to sign in),
+    pass through."""
+    params = request.path_params
+    if not params.keys() & EVENT_PATH_PARAMS or not isinstance(request.session.get("user_id"), str):
         return
     actor = await _current_actor(request, session, await _current_user(request, session))
-    await require_event_in_reach(session, actor, raw)
+    if actor.limited:
+        await require_event_in_reach(session, actor, await event_of_path(session, params))
 
 
 def Allowed(*any_of: Permission) -> Any:
