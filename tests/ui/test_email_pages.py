@@ -148,7 +148,7 @@ async def test_booking_form_shows_field_errors(api: ApiHarness) -> None:
     )
     assert refused.status_code == 422
     assert "Give the date and time" in refused.text
-    assert (await api.http.get("/api/v1/bookings")).json() == []
+    assert (await api.http.get("/api/v1/bookings")).json()["items"] == []
 
     booked = await client.post(
         "/bookings",
@@ -169,7 +169,7 @@ async def test_booking_form_shows_field_errors(api: ApiHarness) -> None:
     page = await client.get(booked.headers["location"])
     assert "2030-05-01 10:00 Europe/Helsinki" in page.text
     assert "not Zoom-enabled" in page.text
-    [booking] = (await api.http.get("/api/v1/bookings")).json()
+    [booking] = (await api.http.get("/api/v1/bookings")).json()["items"]
     assert booking["reminder_offsets"] == ["1d", "1h"]
     assert booking["start_at"].startswith("2030-05-01T07:00")
 
