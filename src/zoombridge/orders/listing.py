@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.events.models import Event, LinkState
+from zoombridge.events.models import Event, LinkState, MeetingLink
 from zoombridge.kit.filtering import in_days, matches, search_words
 from zoombridge.kit.pages import Page, paginate
 from zoombridge.orders import service
@@ -230,3 +230,38 @@ async def _registrations(
             )
         )
     return found
+
+
+async def audit_subjects(
+    session: AsyncSession,
+    *,
+    order_id: uuid.UUID | None = None,
+    attendee_id: uuid.UUID | None = None,
+) -> dict[str, set[uuid.UUID]]:
+    """What the audit log files the calls about an order or one attendee under: the order and
+    attendees themselves (their emails) and their registrations on the event's meetings (one
+    registrant's call names its registration; batch calls name only the meeting and event)."""
+    statement = select(Attendee)
+    if order_id is not None:
+        statement = statement.where(Attendee.order_id == order_id)
+    if attendee_id is not None:
+        statement = statement.where(Attendee.id == attendee_id)
+    attendees = list(await session.scalars(statement))
+    subjects: dict[str, set[uuid.UUID]] = {
+        "order": {order_id} if order_id is not None else set(),
+        "attendee": {a.id for a in attendees},
+        "registration": set(),
+    }
+    if attendees:
+        links = select(MeetingLink.id).where(
+            MeetingLink.event_id.in_({a.event_id for a in attendees})
+        )
+        subjects["registration"] = set(
+            await session.scalars(
+                select(Registration.id).where(
+                    Registration.link_id.in_(links),
+                    Registration.email.in_({a.email for a in attendees}),
+                )
+            )
+        )
+    return subjects
