@@ -416,11 +416,40 @@ async def test_list_filters_soonest_first(api: ApiHarness, zoom: Setup) -> None:
     early = await book(api, zoom)
     await api.http.delete(f"{BASE}/{late['id']}")
     listed = (await api.http.get(BASE)).json()
-    assert [b["id"] for b in listed] == [early["id"], late["id"]]
+    assert [b["id"] for b in listed["items"]] == [early["id"], late["id"]]
+    assert (listed["total"], listed["next_cursor"]) == (2, None)
     confirmed = (await api.http.get(BASE, params={"status": "confirmed"})).json()
-    assert [b["id"] for b in confirmed] == [early["id"]]
+    assert [b["id"] for b in confirmed["items"]] == [early["id"]]
     other = (await api.http.get(BASE, params={"service_id": late["id"]})).json()
-    assert other == []
+    assert other == {"items": [], "next_cursor": None, "total": 0}
+
+
+async def test_list_is_searched_paged_and_cut_by_day(api: ApiHarness, zoom: Setup) -> None:
+    first = await book(api, zoom, customer_first_name="Rita", customer_email="rita@shop.example")
+    second = await book(api, zoom, start_at=at(24 * 60))
+    third = await book(api, zoom, start_at=at(48 * 60))
+
+    async def ids(**params: Any) -> list[str]:
+        answer = await api.http.get(BASE, params=params)
+        assert answer.status_code == 200, answer.text
+        return [b["id"] for b in answer.json()["items"]]
+
+    assert await ids(q="RITA") == [first["id"]]
+    assert await ids(q="rita@shop") == [first["id"]]
+    assert await ids(q=zoom.service["name"][:5]) == [first["id"], second["id"], third["id"]]
+    day = second["start_at"][:10]
+    assert await ids(start_from=day, start_to=day) == [second["id"]]
+    assert await ids(start_from=day) == [second["id"], third["id"]]
+
+    page = (await api.http.get(BASE, params={"limit": 2})).json()
+    assert [b["id"] for b in page["items"]] == [first["id"], second["id"]]
+    assert page["total"] == 3
+    rest = (await api.http.get(BASE, params={"limit": 2, "cursor": page["next_cursor"]})).json()
+    assert [b["id"] for b in rest["items"]] == [third["id"]]
+    assert rest["next_cursor"] is None
+    stale = await api.http.get(BASE, params={"cursor": page["next_cursor"], "q": "x"})
+    assert stale.status_code == 422
+    assert [e["field"] for e in stale.json()["errors"]] == ["cursor"]
 
 
 async def test_idempotency_key_answers_a_retry_once(api: ApiHarness, zoom: Setup) -> None:

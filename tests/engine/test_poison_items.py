@@ -129,7 +129,7 @@ async def test_an_email_that_cannot_be_built_fails_alone_and_names_are_sent_safe
     assert everyone == {"cora@example.com", "dora@example.com", "eve@example.com"}
 
     answer = await api.http.get("/api/v1/emails", params={"state": "failed"})
-    assert [(e["to_address"], "CR or LF" in e["last_error"]) for e in answer.json()] == [
+    assert [(e["to_address"], "CR or LF" in e["last_error"]) for e in answer.json()["items"]] == [
         ("broken\n@example.com", True)
     ]
     assert "CR or LF" in await ui_page(api, "/emails?state=failed")
@@ -322,7 +322,9 @@ async def test_a_reminder_whose_email_cannot_be_stored_fails_alone(
     queued = {e.to_address for e in await emails(world.maker)}
     assert queued == {"cora@example.com"}
 
-    shown = (await api.http.get("/api/v1/reminders", params={"booking_id": str(bad.id)})).json()
+    shown = (await api.http.get("/api/v1/reminders", params={"booking_id": str(bad.id)})).json()[
+        "items"
+    ]
     assert [(r["state"], "refused by the database" in r["note"]) for r in shown] == [
         ("failed", True)
     ]

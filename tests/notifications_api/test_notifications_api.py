@@ -161,27 +161,51 @@ async def test_outbox_and_reminders_listing_filters(api: ApiHarness) -> None:
         await session.commit()
         a_id = a.id
 
+    async def emails(**params: str | int) -> list[dict[str, object]]:
+        answer = await api.http.get("/api/v1/emails", params=params)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert page["total"] == len(page["items"]) or page["next_cursor"]
+        items: list[dict[str, object]] = page["items"]
+        return items
+
     def addresses(answer: list[dict[str, object]]) -> set[object]:
         return {e["to_address"] for e in answer}
 
-    everything = (await api.http.get("/api/v1/emails")).json()
+    everything = await emails()
     assert len(everything) == 4
     assert all(e["body"] is None for e in everything)
-    of_a = (await api.http.get("/api/v1/emails", params={"booking_id": str(booking_a)})).json()
-    assert addresses(of_a) == {"a@example.com", "s@example.com"}
-    of_event = (await api.http.get("/api/v1/emails", params={"event_id": str(event)})).json()
-    assert addresses(of_event) == {"t@example.com"}
-    sent = (await api.http.get("/api/v1/emails", params={"state": "sent"})).json()
+    assert addresses(await emails(booking_id=str(booking_a))) == {"a@example.com", "s@example.com"}
+    assert addresses(await emails(event_id=str(event))) == {"t@example.com"}
+    sent = await emails(state="sent")
     assert addresses(sent) == {"a@example.com"}
     assert sent[0]["subject"] == "Your booking"
-    limited = (await api.http.get("/api/v1/emails", params={"limit": 2})).json()
-    assert len(limited) == 2
+    assert addresses(await emails(q="YOUR BOOK")) == {"a@example.com"}  # the subject
+    assert addresses(await emails(q="b@exa")) == {"b@example.com"}  # the recipient
+    assert addresses(await emails(kind="booking_confirmed_customer")) == {
+        "a@example.com",
+        "b@example.com",
+    }
+    assert addresses(await emails(audience="staff")) == {"s@example.com"}
+    today = now.date().isoformat()
+    assert len(await emails(created_from=today, created_to=today)) == 4
+    assert await emails(created_to="2020-01-01") == []
+    first = (await api.http.get("/api/v1/emails", params={"limit": 3})).json()
+    assert (len(first["items"]), first["total"]) == (3, 4)
+    rest = (
+        await api.http.get("/api/v1/emails", params={"limit": 3, "cursor": first["next_cursor"]})
+    ).json()
+    assert addresses(first["items"]) | addresses(rest["items"]) == addresses(everything)
+    assert rest["next_cursor"] is None
+    bad = await api.http.get("/api/v1/emails", params={"cursor": "%%%"})
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["cursor"]
 
     one = (await api.http.get(f"/api/v1/emails/{a_id}")).json()
     assert one["body"] == "Join https://zoom.example/j/1"
     assert (await api.http.get(f"/api/v1/emails/{uuid.uuid4()}")).status_code == 404
 
     reminders = await api.http.get("/api/v1/reminders", params={"booking_id": str(booking_a)})
-    assert [r["offset"] for r in reminders.json()] == ["1d", "1h"]
+    assert [r["offset"] for r in reminders.json()["items"]] == ["1d", "1h"]
     other = await api.http.get("/api/v1/reminders", params={"booking_id": str(booking_b)})
-    assert other.json() == []
+    assert other.json() == {"items": [], "next_cursor": None, "total": 0}

@@ -145,7 +145,7 @@ async def test_import_reports_each_row_and_stores_the_valid_ones(api: ApiHarness
     # The imported attendees get their tickets by email, like buyers (O6, O8).
     queued = await api.http.get(f"/api/v1/emails?event_id={event.event_id}")
     assert sorted(
-        e["to_address"] for e in queued.json() if e["template_key"] == "event_ticket"
+        e["to_address"] for e in queued.json()["items"] if e["template_key"] == "event_ticket"
     ) == [
         "ada@example.com",
         "bob@example.com",

@@ -201,7 +201,7 @@ async def test_capacity_counts_people_not_tickets(api: ApiHarness) -> None:
     assert "0 seats left" in full.json()["detail"]
 
     first = await api.http.get(f"/api/v1/events/{event.event_id}/orders")
-    bob_order = next(o for o in first.json() if len(o["attendees"]) == 2)
+    bob_order = next(o for o in first.json()["items"] if len(o["attendees"]) == 2)
     bob = next(a for a in bob_order["attendees"] if a["email"] == "bob@example.com")
     cancel = f"/api/v1/orders/{bob_order['id']}/attendees/{bob['id']}/cancel"
     assert (await api.http.post(cancel)).status_code == 200
@@ -258,8 +258,8 @@ async def test_registration_off_warns_and_registers_nobody(api: ApiHarness) -> N
     assert await registrations(api.sessionmaker) == {}
     listed = await api.http.get(f"/api/v1/events/{event.event_id}/orders")
     assert listed.status_code == 200
-    assert [o["id"] for o in listed.json()] == [created["id"]]
-    assert listed.json()[0]["warnings"] == created["warnings"]
+    assert [o["id"] for o in listed.json()["items"]] == [created["id"]]
+    assert listed.json()["items"][0]["warnings"] == created["warnings"]
 
 
 async def test_requests_need_a_token(api: ApiHarness, event: EventIds) -> None:

@@ -71,7 +71,9 @@ async def test_a_csv_row_with_a_line_break_in_a_name_is_refused_alone(api: ApiHa
     assert rows["eve@example.com"]["status"] == "invalid"
     assert any("line break" in e for e in rows["eve@example.com"]["errors"])
     queued = await api.http.get(f"/api/v1/emails?event_id={event.event_id}")
-    tickets = sorted(e["to_address"] for e in queued.json() if e["template_key"] == "event_ticket")
+    tickets = sorted(
+        e["to_address"] for e in queued.json()["items"] if e["template_key"] == "event_ticket"
+    )
     assert tickets == ["ada@example.com", "bob@example.com"]
 
 

@@ -8,6 +8,7 @@ order creation does: a retry with the same key and body gets the first answer ag
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -32,6 +33,7 @@ from zoombridge.bookings.schemas import (
 )
 from zoombridge.connections.schemas import ZoomHostRead
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 
@@ -143,14 +145,23 @@ async def update_employee(
 async def list_bookings(
     session: SessionDep,
     _: TokenDep,
+    status: BookingStatus | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=255, description="the customer's name or email, a service or employee"),
+    ] = None,
+    start_from: Annotated[date | None, Query(description="starting on or after (UTC day)")] = None,
+    start_to: Annotated[date | None, Query(description="starting on or before (UTC day)")] = None,
     employee_id: uuid.UUID | None = None,
     service_id: uuid.UUID | None = None,
-    status: BookingStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[BookingOut]:
-    return await service.list_bookings(
-        session, employee_id=employee_id, service_id=service_id, status=status, limit=limit
+    upcoming: Annotated[bool, Query(description="only confirmed ones not ended yet")] = False,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[BookingOut]:
+    filters = service.BookingFilters(
+        status, q, start_from, start_to, employee_id, service_id, upcoming
     )
+    return await service.list_bookings(session, filters, cursor=cursor, limit=limit)
 
 
 @router.post(

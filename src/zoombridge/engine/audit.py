@@ -11,9 +11,9 @@ calls through the link and event.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.engine.models import AuditEntry, AuditSubject, Outcome
@@ -74,3 +74,16 @@ def about(kind: str, subject_id: uuid.UUID) -> ColumnElement[bool]:
             AuditSubject.kind == kind, AuditSubject.subject_id == subject_id
         )
     )
+
+
+def about_any(kind_ids: Mapping[str, Collection[uuid.UUID]]) -> ColumnElement[bool]:
+    """A WHERE clause for entries filed under any of these subjects (kind → ids); matches
+    nothing when no id is given (a filter that names nothing must not widen to everything)."""
+    wanted = [
+        and_(AuditSubject.kind == kind, AuditSubject.subject_id.in_(list(ids)))
+        for kind, ids in kind_ids.items()
+        if ids
+    ]
+    if not wanted:
+        return false()
+    return AuditEntry.id.in_(select(AuditSubject.entry_id).where(or_(*wanted)))

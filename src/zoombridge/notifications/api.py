@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,8 +13,9 @@ from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import NotFoundError
 from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
-from zoombridge.notifications import service
-from zoombridge.notifications.models import EmailState
+from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from zoombridge.notifications import listing, service
+from zoombridge.notifications.models import Audience, EmailState
 from zoombridge.notifications.schemas import (
     EmailOut,
     EmailTemplateIn,
@@ -78,15 +80,27 @@ async def reset_template(key: str, session: SessionDep, _token: TokenDep) -> Ema
 async def list_emails(
     session: SessionDep,
     _token: TokenDep,
-    booking_id: uuid.UUID | None = None,
-    event_id: uuid.UUID | None = None,
     state: EmailState | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[EmailOut]:
-    rows = await service.list_emails(
-        session, booking_id=booking_id, event_id=event_id, state=state, limit=limit
+    kind: Annotated[
+        str | None, Query(max_length=64, description="the template key, e.g. event_ticket")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=255, description="the recipient's address or name, or subject")
+    ] = None,
+    created_from: Annotated[date | None, Query(description="queued on or after (UTC day)")] = None,
+    created_to: Annotated[date | None, Query(description="queued on or before (UTC day)")] = None,
+    audience: Audience | None = None,
+    event_id: uuid.UUID | None = None,
+    booking_id: uuid.UUID | None = None,
+    attendee_id: uuid.UUID | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[EmailOut]:
+    """The outbox, newest first."""
+    filters = listing.EmailFilters(
+        state, kind, q, created_from, created_to, audience, event_id, booking_id, attendee_id
     )
-    return [EmailOut.from_model(row) for row in rows]
+    return await listing.list_emails(session, filters, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -106,9 +120,13 @@ async def list_reminders(
     _token: TokenDep,
     booking_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
-) -> list[ReminderOut]:
-    rows = await service.list_reminders(session, booking_id=booking_id, event_id=event_id)
-    return [ReminderOut.model_validate(row) for row in rows]
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ReminderOut]:
+    """Reminders, soonest due first."""
+    return await listing.list_reminders(
+        session, booking_id=booking_id, event_id=event_id, cursor=cursor, limit=limit
+    )
 
 
 @router.post(

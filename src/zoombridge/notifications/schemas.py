@@ -150,6 +150,7 @@ class EmailOut(BaseModel):
     body: str | None = None
     attempts: int
     last_error: str | None
+    not_before: datetime | None = Field(None, description="a retry waits until then")
     sent_at: datetime | None
     created_at: datetime
 
@@ -170,6 +171,7 @@ class EmailOut(BaseModel):
             body=row.body if with_body else None,
             attempts=row.attempts,
             last_error=row.last_error,
+            not_before=row.not_before,
             sent_at=row.sent_at,
             created_at=row.created_at,
         )

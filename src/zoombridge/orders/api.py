@@ -7,6 +7,7 @@ same key and body gets the first answer again; see `zoombridge.accounts.idempote
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,11 +19,15 @@ from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
 from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import FieldProblem, InvalidInput
 from zoombridge.kit.http import SessionDep
-from zoombridge.orders import service
+from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from zoombridge.orders import listing, service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
 from zoombridge.orders.ics import ticket_ics
+from zoombridge.orders.models import OrderStatus, RegistrationState
 from zoombridge.orders.reach import api_order_in_reach
 from zoombridge.orders.schemas import (
+    AttendeeListItem,
+    AttendeeStatus,
     ImportResult,
     OrderCreate,
     OrderOut,
@@ -65,11 +70,48 @@ async def create_order(
 
 @router.get(
     "/events/{event_id}/orders",
-    response_model=list[OrderOut],
     dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
-async def list_orders(event_id: uuid.UUID, session: SessionDep, _: TokenDep) -> list[OrderOut]:
-    return await service.list_orders(session, event_id)
+async def list_orders(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    status: OrderStatus | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=255, description="reference, or a customer's or attendee's name or email"),
+    ] = None,
+    created_from: Annotated[date | None, Query(description="created on or after (UTC day)")] = None,
+    created_to: Annotated[date | None, Query(description="created on or before (UTC day)")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[OrderOut]:
+    """The event's orders, newest first, with attendees and their registrations."""
+    filters = listing.OrderFilters(status, q, created_from, created_to)
+    return await listing.list_orders(session, event_id, filters, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/events/{event_id}/attendees",
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
+)
+async def list_attendees(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    status: AttendeeStatus | None = None,
+    q: Annotated[
+        str | None, Query(max_length=255, description="name, email or ticket code")
+    ] = None,
+    registration: Annotated[
+        RegistrationState | None, Query(description="with a registration in this state")
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AttendeeListItem]:
+    """The event's attendees by email, each with their order and registrations."""
+    filters = listing.AttendeeFilters(status, q, registration)
+    return await listing.list_attendees(session, event_id, filters, cursor=cursor, limit=limit)
 
 
 @router.get(

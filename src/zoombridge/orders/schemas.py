@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -202,3 +203,20 @@ class ImportResult(BaseModel):
     duplicate: int
     refused: int
     rows: list[ImportRow]
+
+
+class AttendeeStatus(StrEnum):
+    """Where an attendee's ticket stands, read from the attendee and their order."""
+
+    ACTIVE = "active"  # order completed, ticket valid
+    WAITING = "waiting"  # order pending, processing or on hold: no ticket yet
+    CANCELLED = "cancelled"  # cancelled alone, or the order cancelled or refunded
+
+
+class AttendeeListItem(AttendeeOut):
+    """One attendee on the event's attendee list, with the order they came in."""
+
+    order_id: uuid.UUID
+    order_reference: str | None
+    order_status: OrderStatus
+    status: AttendeeStatus

@@ -2,7 +2,7 @@
 commit; they write desired state (registrations) and never call Zoom.
 
 The web UI calls these directly: `create_order`, `set_order_status`, `cancel_attendee`,
-`get_order_view`, `list_orders`, `ticket_view`.
+`get_order_view`, `ticket_view`; the lists are in `zoombridge.orders.listing`.
 """
 
 from __future__ import annotations
@@ -429,20 +429,6 @@ async def get_order_view(session: AsyncSession, order_id: uuid.UUID) -> OrderOut
     await session.refresh(order)
     event = await get_event(session, order.event_id)
     return (await _order_views(session, event, [order]))[0]
-
-
-async def list_orders(session: AsyncSession, event_id: uuid.UUID) -> list[OrderOut]:
-    """The event's orders, newest first, with attendees and registrations."""
-    event = await get_event(session, event_id)
-    orders = list(
-        await session.scalars(
-            select(Order)
-            .where(Order.event_id == event_id)
-            .order_by(Order.created_at.desc(), Order.id)
-            .execution_options(populate_existing=True)
-        )
-    )
-    return await _order_views(session, event, orders)
 
 
 async def ticket_view(session: AsyncSession, attendee_id: uuid.UUID) -> TicketOut:

@@ -26,15 +26,17 @@ from zoombridge.bookings.service.employees import (
     update_employee,
     zoom_user_choices,
 )
+from zoombridge.bookings.service.listing import BookingFilters, list_bookings
 from zoombridge.bookings.service.services import (
     create_service,
     get_service,
     list_services,
     update_service,
 )
-from zoombridge.bookings.service.views import get_booking, list_bookings
+from zoombridge.bookings.service.views import get_booking
 
 __all__ = [
+    "BookingFilters",
     "cancel_booking",
     "create_booking",
     "create_employee",

@@ -1,14 +1,13 @@
-"""Reading bookings: one, or a list soonest first, with the service, the employee and the
-state of the meeting."""
+"""Reading one booking with its service, its employee and the state of its meeting (the list
+is `listing`)."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zoombridge.bookings.models import Booking, BookingStatus, Employee, Service
+from zoombridge.bookings.models import Booking, Employee, Service
 from zoombridge.bookings.schemas import (
     BookingMeetingOut,
     BookingOut,
@@ -74,38 +73,6 @@ async def booking_view(session: AsyncSession, booking: Booking) -> BookingOut:
     service = await get_service(session, booking.service_id)
     employee = await get_employee_row(session, booking.employee_id)
     return booking_out(booking, service, employee)
-
-
-async def list_bookings(
-    session: AsyncSession,
-    *,
-    employee_id: uuid.UUID | None = None,
-    service_id: uuid.UUID | None = None,
-    status: BookingStatus | None = None,
-    limit: int = 200,
-) -> list[BookingOut]:
-    """Bookings, soonest first."""
-    query = select(Booking).order_by(Booking.start_at, Booking.created_at).limit(limit)
-    if employee_id is not None:
-        query = query.where(Booking.employee_id == employee_id)
-    if service_id is not None:
-        query = query.where(Booking.service_id == service_id)
-    if status is not None:
-        query = query.where(Booking.status == status)
-    bookings = list(await session.scalars(query))
-    services = {
-        s.id: s
-        for s in await session.scalars(
-            select(Service).where(Service.id.in_({b.service_id for b in bookings}))
-        )
-    }
-    employees = {
-        e.id: e
-        for e in await session.scalars(
-            select(Employee).where(Employee.id.in_({b.employee_id for b in bookings}))
-        )
-    }
-    return [booking_out(b, services[b.service_id], employees[b.employee_id]) for b in bookings]
 
 
 async def get_booking(session: AsyncSession, booking_id: uuid.UUID) -> BookingOut:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from zoombridge.web.views import (
     attendance,
+    attendees,
     audit,
     auth,
     bookings,
@@ -34,6 +35,7 @@ for module in (
     connections,
     events,
     orders,
+    attendees,
     bookings,
     staff,
     notifications,

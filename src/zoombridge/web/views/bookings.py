@@ -32,6 +32,7 @@ from zoombridge.kit.http import SessionDep
 from zoombridge.kit.zones import zone_or_utc
 from zoombridge.notifications import service as notifications
 from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import checkbox, parse_id, redirect, render, ui_router
 from zoombridge.web.views.events import TIMEZONES
 from zoombridge.web.views.forms import FormProblem, pydantic_problems
@@ -136,11 +137,33 @@ def _waiting(views: list[BookingOut]) -> bool:
     "/bookings", response_class=HTMLResponse, dependencies=[Allowed(Permission.MANAGE_BOOKINGS)]
 )
 async def list_page(request: Request, session: SessionDep, show: str = "upcoming") -> Response:
-    views = await bookings.list_bookings(session)
-    if show == "upcoming":
-        now = datetime.now(ZoneInfo("UTC"))
-        views = [v for v in views if v.end_at >= now and v.status is BookingStatus.CONFIRMED]
-    return render(request, "bookings.html", bookings=views, show=show, refresh=_waiting(views))
+    filters = bookings.BookingFilters(
+        status=lists.choice(request, "status", BookingStatus),
+        q=lists.text(request, "q"),
+        start_from=lists.a_day(request, "start_from"),
+        start_to=lists.a_day(request, "start_to"),
+        employee_id=lists.an_id(request, "employee_id"),
+        service_id=lists.an_id(request, "service_id"),
+        upcoming=show == "upcoming",
+    )
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: bookings.list_bookings(session, filters, cursor=cursor, limit=limit),
+    )
+    shown = filters.as_dict()
+    shown.pop("upcoming")
+    return render(
+        request,
+        "bookings.html",
+        bookings=page.items,
+        show=show,
+        pager=pager,
+        filters=lists.form_values(shown),
+        filtered=lists.any_set(shown),
+        statuses=list(BookingStatus),
+        refresh=_waiting(page.items),
+        **await _choices(session),
+    )
 
 
 async def _new_page(

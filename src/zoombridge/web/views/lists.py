@@ -5,6 +5,7 @@ cursor that no longer fits (the list starts again from its first page)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -12,9 +13,11 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from zoombridge.errors import InvalidInput
 from zoombridge.kit.pages import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 def text(request: Request, name: str) -> str | None:
@@ -79,3 +82,27 @@ def shown_from(request: Request) -> int:
         return max(0, int(request.query_params.get("start", "0")))
     except ValueError:
         return 0
+
+
+async def one_page(
+    request: Request, load: Callable[[str | None, int], Awaitable[Page[T]]]
+) -> tuple[Page[T], dict[str, object]]:
+    """The page the query string asks for (`load(cursor, limit)`) and its pager. A cursor made
+    under other filters (the form changed since) starts the list again from its first page."""
+    size = limit(request)
+    try:
+        page = await load(cursor(request), size)
+        start = shown_from(request)
+    except InvalidInput:
+        page = await load(None, size)
+        start = 0
+    return page, pager(request, page, start)
+
+
+def form_values(filters: Mapping[str, object]) -> dict[str, str]:
+    """The filters as the form shows them back: empty for "any"."""
+    return {k: "" if v is None else str(v) for k, v in filters.items()}
+
+
+def any_set(filters: Mapping[str, object]) -> bool:
+    return any(v not in (None, "") for v in filters.values())

@@ -16,11 +16,13 @@ from pydantic import ValidationError
 from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import DomainError, NotFoundError
 from zoombridge.kit.http import SessionDep
-from zoombridge.notifications import service
-from zoombridge.notifications.models import EmailState, SmtpSecurity
+from zoombridge.notifications import listing, service
+from zoombridge.notifications.defaults import all_kinds
+from zoombridge.notifications.models import Audience, EmailState, SmtpSecurity
 from zoombridge.notifications.schemas import EmailTemplateIn, SmtpSettingsIn
 from zoombridge.notifications.sink import MailSink
 from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -207,17 +209,35 @@ async def template_reset(request: Request, session: SessionDep, key: str) -> Res
     response_class=HTMLResponse,
     dependencies=[Allowed(*OUTBOX_READERS)],
 )
-async def outbox_page(request: Request, session: SessionDep, state: str | None = None) -> Response:
-    chosen = EmailState(state) if state in {s.value for s in EmailState} else None
-    rows = await service.list_emails(session, state=chosen)
+async def outbox_page(request: Request, session: SessionDep) -> Response:
+    kinds = {kind.key: kind.title for kind in all_kinds()}
+    kind = lists.text(request, "kind")
+    filters = listing.EmailFilters(
+        state=lists.choice(request, "state", EmailState),
+        kind=kind if kind in kinds else None,
+        q=lists.text(request, "q"),
+        created_from=lists.a_day(request, "created_from"),
+        created_to=lists.a_day(request, "created_to"),
+        audience=lists.choice(request, "audience", Audience),
+        event_id=lists.an_id(request, "event_id"),
+        booking_id=lists.an_id(request, "booking_id"),
+    )
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: listing.list_emails(session, filters, cursor=cursor, limit=limit),
+    )
     return render(
         request,
         "emails.html",
-        emails=rows,
+        emails=page.items,
+        pager=pager,
+        filters=lists.form_values(filters.as_dict()),
+        filtered=lists.any_set(filters.as_dict()),
         states=list(EmailState),
-        state=chosen.value if chosen else "",
+        audiences=list(Audience),
+        kinds=kinds,
         smtp_set=await service.get_smtp(session) is not None,
-        refresh=any(e.state is EmailState.PENDING and e.not_before is None for e in rows),
+        refresh=any(e.state is EmailState.PENDING and e.not_before is None for e in page.items),
     )
 
 
@@ -283,10 +303,16 @@ async def event_notifications(request: Request, session: SessionDep, event_id: s
     from zoombridge.events import service as events
 
     event = await events.get_event_view(session, parse_id(event_id, "event"))
+    filters = listing.EmailFilters(event_id=event.id)
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: listing.list_emails(session, filters, cursor=cursor, limit=limit),
+    )
     return render(
         request,
         "event_notifications.html",
         event=event,
-        emails=await service.list_emails(session, event_id=event.id),
+        emails=page.items,
+        pager=pager,
         reminders=await service.list_reminders(session, event_id=event.id),
     )

@@ -11,11 +11,13 @@ from pydantic import ValidationError
 from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import DomainError, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.kit.http import SessionDep
+from zoombridge.orders import listing
 from zoombridge.orders import service as orders
 from zoombridge.orders.ics import ticket_ics as ticket_ics_body
 from zoombridge.orders.models import OrderStatus, RegistrationState
 from zoombridge.orders.schemas import AttendeeIn, CustomerIn, OrderCreate, OrderOut
 from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -47,13 +49,28 @@ async def _orders_page(
     rows: int = ATTENDEE_ROWS,
 ) -> Response:
     event = await orders.get_event(session, parse_id(event_id, "event"))
-    views = await orders.list_orders(session, event.id)
+    filters = listing.OrderFilters(
+        status=lists.choice(request, "status", OrderStatus),
+        q=lists.text(request, "q"),
+        created_from=lists.a_day(request, "created_from"),
+        created_to=lists.a_day(request, "created_to"),
+    )
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: listing.list_orders(
+            session, event.id, filters, cursor=cursor, limit=limit
+        ),
+    )
+    views = page.items
     return render(
         request,
         "orders.html",
         status_code=status_code,
         event=event,
         orders=views,
+        pager=pager,
+        filters=lists.form_values(filters.as_dict()),
+        filtered=lists.any_set(filters.as_dict()),
         statuses=list(OrderStatus),
         rows=range(rows),
         errors=errors or {},
