@@ -61,3 +61,11 @@ def test_serve_on_a_busy_port_says_so_before_starting(tmp_path: Path) -> None:
     line = _one_line(result)
     assert f"cannot listen on 127.0.0.1:{port}" in line
     assert "startup complete" not in result.stderr.lower()
+
+
+def test_serve_with_several_processes_is_refused_on_sqlite_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    line = _one_line(zoombridge(tmp_path, "serve", "--workers", "2"))
+    assert "--workers needs PostgreSQL" in line or "PostgreSQL" in line
+    assert "zoombridge serve:" in line

@@ -15,7 +15,7 @@ from zoombridge.accounts.permissions import Actor, Permission
 from zoombridge.accounts.service import actor_for, authenticate_token, token_use_is_stale
 from zoombridge.db.engine import sqlite_read_only
 from zoombridge.db.trouble import database_trouble
-from zoombridge.kit.http import SessionDep, is_read_only, sessionmaker_of
+from zoombridge.kit.http import SessionDep, reads_first, sessionmaker_of
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,15 @@ async def _record_use(request: Request, plain: str) -> None:
 
 async def _api_token(request: Request, session: SessionDep) -> ApiToken:
     plain = bearer_token(request)
-    read_only = is_read_only(request)
+    read_only = reads_first(request)  # no write before the route's own (if any)
     token = (
         await authenticate_token(session, plain, record_use=not read_only)
         if plain is not None
         else None
     )
     if token is not None and plain is not None and read_only and token_use_is_stale(token):
-        # A read-only request must not write; the token's "last used" (a few minutes' precision)
-        # is written in a short transaction of its own, before this request reads anything else.
+        # A request that reads first must not write yet; the token's "last used" (a few minutes'
+        # precision) is written in a short transaction of its own, before it reads anything else.
         token_id = token.id
         await session.rollback()
         await _record_use(request, plain)

@@ -1,9 +1,11 @@
 """`Idempotency-Key` on POSTs that create orders: a retried request gets the first answer.
 
-A shop that times out and retries must not create the order twice. The record is claimed
-(inserted) BEFORE the work, in the request's transaction: a concurrent request with the same key
-waits on the unique index until the first commits, then finds the stored answer. If the work
-fails, the whole transaction (record included) rolls back, so a corrected retry is allowed.
+A shop that times out and retries must not create the order twice. The key is looked up before
+the work (a retry is answered from the record without doing anything) and the answer is stored
+with the work, in the request's transaction, by one INSERT the unique index guards: a concurrent
+request with the same key that got there first wins, and the loser's work is rolled back and it
+answers as the winner did (`zoombridge.accounts.idempotent`). If the work fails, nothing is
+stored, so a corrected retry is allowed.
 Records are keyed by API token and key; the request fingerprint (method, path, body) tells a
 retry from a different request reusing the key.
 """
@@ -16,14 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.accounts.models import IdempotencyRecord
+from zoombridge.db.base import utc_now
 from zoombridge.errors import FieldProblem, InvalidInput
 
 KEY_MAX = 255
-IN_PROGRESS = 0  # response_status of a claimed record whose answer is not stored yet
 
 
 class IdempotencyKeyReused(InvalidInput):
@@ -60,41 +62,51 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> StoredAnswer:
     return StoredAnswer(record.response_status, record.response_body)
 
 
-async def claim(
+async def lookup(
     session: AsyncSession, token_id: uuid.UUID, key: str, request_hash: str
-) -> StoredAnswer | IdempotencyRecord:
-    """The stored answer to replay, or a new record to fill in with `store` after the work.
+) -> StoredAnswer | None:
+    """The stored answer to replay for this key, or None when the key is new.
 
-    Raises IdempotencyKeyReused when the key came with a different request.
-    """
+    Raises IdempotencyKeyReused when the key came with a different request."""
     _check_key(key)
-    query = select(IdempotencyRecord).where(
-        IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key
+    found = await session.scalar(
+        select(IdempotencyRecord)
+        .where(IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key)
+        .execution_options(populate_existing=True)
     )
-    found = await session.scalar(query)
-    if found is not None:
-        return _replay(found, request_hash)
-    record = IdempotencyRecord(
-        token_id=token_id,
-        key=key,
-        request_hash=request_hash,
-        response_status=IN_PROGRESS,
-        response_body=None,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(record)
-            await session.flush()
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer as it did.
-        found = await session.scalar(query.execution_options(populate_existing=True))
-        if found is None:  # pragma: no cover - the unique index said it exists
-            raise
-        return _replay(found, request_hash)
-    return record
+    return None if found is None else _replay(found, request_hash)
 
 
-async def store(session: AsyncSession, record: IdempotencyRecord, status: int, body: Any) -> None:
-    record.response_status = status
-    record.response_body = body
-    await session.flush()
+async def record(
+    session: AsyncSession,
+    token_id: uuid.UUID,
+    key: str,
+    request_hash: str,
+    status: int,
+    body: Any,
+) -> bool:
+    """Store the answer for this key, in the request's transaction; False when a concurrent
+    request with the same key stored its answer first (this one's work must then be undone).
+
+    One INSERT that the unique index guards: on PostgreSQL a concurrent request with the same
+    key waits here until the first commits, then finds the row taken.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utc_now()
+    statement = (
+        insert(IdempotencyRecord)
+        .values(
+            id=uuid.uuid4(),
+            token_id=token_id,
+            key=key,
+            request_hash=request_hash,
+            response_status=status,
+            response_body=body,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["token_id", "key"])
+        .returning(IdempotencyRecord.id)
+    )
+    return (await session.scalar(statement)) is not None

@@ -31,15 +31,29 @@ async def answer_once(
     request_hash: str,
     work: Callable[[], Awaitable[tuple[int, Any]]],
 ) -> JSONResponse:
-    """Run `work` (status, JSON body), or replay the stored answer for this key."""
+    """Run `work` (status, JSON body), or replay the stored answer for this key.
+
+    Two statements for a new key (the look-up, and the answer stored with the work). When a
+    concurrent request with the same key got there first (its answer is stored by the time
+    this one stores, or its writes made this one's fail), this one's work is rolled back and
+    it answers as the first did.
+    """
     if key is None:
         status, body = await work()
         return JSONResponse(body, status_code=status)
-    claimed = await idempotency.claim(session, token.id, key, request_hash)
-    if isinstance(claimed, idempotency.StoredAnswer):
-        return JSONResponse(
-            claimed.body, status_code=claimed.status, headers={REPLAYED_HEADER: "true"}
-        )
-    status, body = await work()
-    await idempotency.store(session, claimed, status, body)
-    return JSONResponse(body, status_code=status)
+    token_id = token.id  # a rollback below expires the token object
+    stored = await idempotency.lookup(session, token_id, key, request_hash)
+    if stored is None:
+        try:
+            status, body = await work()
+            if await idempotency.record(session, token_id, key, request_hash, status, body):
+                return JSONResponse(body, status_code=status)
+        except Exception:
+            await session.rollback()
+            if await idempotency.lookup(session, token_id, key, request_hash) is None:
+                raise
+        await session.rollback()
+        stored = await idempotency.lookup(session, token_id, key, request_hash)
+        if stored is None:  # pragma: no cover - the unique index said it exists
+            raise RuntimeError("the Idempotency-Key's answer vanished")
+    return JSONResponse(stored.body, status_code=stored.status, headers={REPLAYED_HEADER: "true"})

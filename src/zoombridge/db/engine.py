@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from zoombridge.db.base import NaiveDatetimeError
@@ -44,6 +44,24 @@ def sqlite_read_only(read_only: bool = True) -> Iterator[None]:
         yield
     finally:
         _sqlite_read_only.reset(token)
+
+
+async def begin_writes(session: AsyncSession) -> None:
+    """From here on the session writes: on SQLite, end the deferred (read-only) transaction it
+    may be in and take the write lock at the next statement (BEGIN IMMEDIATE).
+
+    For work that reads first (authenticate, load the event) and writes at the end: the write
+    lock is then held only around the writes, so other writers (the worker) get their turns
+    while this one reads. What was read stays in the session (objects are not expired); the
+    writes re-check in SQL what another writer may have changed meanwhile. A no-op on
+    PostgreSQL and when the session already writes.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not _sqlite_read_only.get():
+        return
+    if session.in_transaction():
+        await session.commit()  # it only read: nothing to write, no lock to give back
+    _sqlite_read_only.set(False)
 
 
 _DRIVERS = {

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,6 +108,10 @@ class Event(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     duration_minutes: Mapped[int] = mapped_column(Integer())
     location: Mapped[str] = mapped_column(String(255), default="online")
     capacity: Mapped[int | None] = mapped_column(Integer(), doc="null = unlimited")
+    # Distinct people holding a seat (active attendees of completed orders, one per email),
+    # kept current by the orders domain in the transaction of each change, so a capacity check
+    # never counts attendees.
+    seats_taken: Mapped[int] = mapped_column(Integer(), default=0, server_default=text("0"))
     host_zoom_user_id: Mapped[str | None] = mapped_column(String(64))
     host_email: Mapped[str | None] = mapped_column(String(255))
     registration_enabled: Mapped[bool] = mapped_column(Boolean(), default=True)  # O9

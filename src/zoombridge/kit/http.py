@@ -5,16 +5,18 @@ The request owns the transaction: services flush but never commit; the session c
 route returns (before the answer is sent, so a 2xx means it is stored) and rolls back on error.
 
 On SQLite (one writer at a time) an API read (GET) begins a deferred transaction and never takes
-the write lock; every other request takes it at BEGIN and waits for it up to the (long) busy
-timeout. Writers are not queued in-process: measured, a FIFO queue in `zoombridge serve` handed
-the lock from request to request with no gap and starved the worker process of it.
+the write lock; a route marked `writes_late` (creating orders) reads the same way and takes the
+lock only for its writes; every other request takes it at BEGIN and waits for it up to the
+(long) busy timeout. Writers are not queued in-process: measured, a FIFO queue in
+`zoombridge serve` handed the lock from request to request with no gap and starved the worker
+process of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,10 +46,29 @@ def is_read_only(request: Request) -> bool:
     return request.method in _READ_METHODS and request.url.path.startswith(_READ_PATHS)
 
 
+_WRITES_LATE = "zoombridge_writes_late"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_late(endpoint: Endpoint) -> Endpoint:
+    """Mark a route that reads first and then writes (`zoombridge.db.engine.begin_writes`):
+    on SQLite it authenticates and reads without the write lock, and takes it only for the
+    writes. Put it under the route decorator."""
+    setattr(endpoint, _WRITES_LATE, True)
+    return endpoint
+
+
+def reads_first(request: Request) -> bool:
+    """Whether this request begins reading without the write lock: a read, or a route marked
+    `writes_late` (which takes the lock itself when it writes)."""
+    endpoint = request.scope.get("endpoint")
+    return is_read_only(request) or bool(getattr(endpoint, _WRITES_LATE, False))
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     maker = sessionmaker_of(request)
     async with AsyncExitStack() as stack:
-        if _is_sqlite(maker) and is_read_only(request):
+        if _is_sqlite(maker) and reads_first(request):
             stack.enter_context(sqlite_read_only())
         session = await stack.enter_async_context(maker())
         try:

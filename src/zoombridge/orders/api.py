@@ -18,9 +18,9 @@ from zoombridge.accounts.deps import TokenDep, requires
 from zoombridge.accounts.idempotent import IdempotencyKey, answer_once
 from zoombridge.accounts.permissions import Permission
 from zoombridge.errors import FieldProblem, InvalidInput
-from zoombridge.kit.http import SessionDep
+from zoombridge.kit.http import SessionDep, writes_late
 from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from zoombridge.orders import listing, service
+from zoombridge.orders import bulk, intake, listing, service
 from zoombridge.orders.csv_io import export_attendees_csv, import_attendees_csv
 from zoombridge.orders.ics import ticket_ics
 from zoombridge.orders.models import OrderStatus, RegistrationState
@@ -28,6 +28,8 @@ from zoombridge.orders.reach import api_order_in_reach
 from zoombridge.orders.schemas import (
     AttendeeListItem,
     AttendeeStatus,
+    BulkOrdersIn,
+    BulkOrdersOut,
     ImportResult,
     OrderCreate,
     OrderOut,
@@ -47,6 +49,7 @@ router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[Depends(api_
     summary="Create an order (only `completed` registers its attendees on Zoom)",
     dependencies=[requires(Permission.MANAGE_ORDERS)],
 )
+@writes_late
 async def create_order(
     event_id: uuid.UUID,
     data: OrderCreate,
@@ -61,11 +64,47 @@ async def create_order(
     )
 
     async def work() -> tuple[int, Any]:
-        order = await service.create_order(session, event_id, data)
-        view = await service.get_order_view(session, order.id)
+        _, view = await intake.create_order(session, event_id, data)
         return 201, view.model_dump(mode="json")
 
     return await answer_once(session, token, idempotency_key, request_hash, work)
+
+
+_BULK_DESCRIPTION = (
+    "Up to 1,000 orders (10,000 attendees) in one request, stored in one transaction, with a "
+    "result per order: `created`, `replayed` (its `idempotency_key` was answered before) or "
+    "`refused` with its field errors. Each order is judged on its own, by the same rules as a "
+    "single order; one bad order never holds up the others. The way a shop or a migration "
+    "sends many orders."
+)
+
+
+@router.post(
+    "/orders/bulk",
+    response_model=BulkOrdersOut,
+    summary="Create many orders at once, across events (each order names its event_id)",
+    description=_BULK_DESCRIPTION,
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
+)
+@writes_late
+async def create_orders_in_bulk(
+    data: BulkOrdersIn, session: SessionDep, token: TokenDep
+) -> BulkOrdersOut:
+    return await bulk.create_orders(session, token.id, data.orders)
+
+
+@router.post(
+    "/events/{event_id}/orders/bulk",
+    response_model=BulkOrdersOut,
+    summary="Create many orders of one event at once",
+    description=_BULK_DESCRIPTION,
+    dependencies=[requires(Permission.MANAGE_ORDERS)],
+)
+@writes_late
+async def create_event_orders_in_bulk(
+    event_id: uuid.UUID, data: BulkOrdersIn, session: SessionDep, token: TokenDep
+) -> BulkOrdersOut:
+    return await bulk.create_orders(session, token.id, data.orders, default_event=event_id)
 
 
 @router.get(

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput
 from zoombridge.events.models import EventStatus
 from zoombridge.kit.text import readable, without_controls
-from zoombridge.orders.desired import refresh_registrations, wanted_attendees
+from zoombridge.orders.desired import refresh_registrations
+from zoombridge.orders.intake import add_seats, held_emails
 from zoombridge.orders.models import Attendee, Order, OrderStatus, Registration
 from zoombridge.orders.schemas import AttendeeIn, ImportResult, ImportRow
 from zoombridge.orders.service import (
@@ -205,7 +206,10 @@ async def import_attendees_csv(
         )
     links = await present_links(session, event_id)
     limit, reason = await event_seat_limit(session, event, links)
-    taken = set(await wanted_attendees(session, event_id))
+    # Who of the file already holds a ticket (looked up per email, not the whole event).
+    taken = await held_emails(
+        session, event_id, {raw.get("email", "").strip().lower() for _, raw in rows}
+    )
     seen: set[str] = set()
     results: list[ImportRow] = []
     created: list[AttendeeIn] = []
@@ -240,7 +244,7 @@ async def import_attendees_csv(
             )
             continue
         seen.add(attendee.email)
-        if limit is not None and len(taken) + len(created) >= limit:
+        if limit is not None and event.seats_taken + len(created) >= limit:
             results.append(
                 ImportRow(
                     row=number,
@@ -253,7 +257,10 @@ async def import_attendees_csv(
         created.append(attendee)
         results.append(ImportRow(row=number, email=attendee.email, status="created", errors=[]))
 
-    order_id = await _store(session, event_id, created, reference) if created else None
+    order_id = None
+    if created:
+        order_id = await _store(session, event_id, created, reference)
+        await add_seats(session, event, len(created))  # every created row is a new person
 
     def count(status: str) -> int:
         return sum(r.status == status for r in results)

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zoombridge.db.base import (
@@ -75,6 +75,8 @@ class Order(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
 class Attendee(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     __tablename__ = "attendees"
+    # An order checks each of its people against the event's other tickets by this pair.
+    __table_args__ = (Index("ix_attendees_event_id_email", "event_id", "email"),)
 
     order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("orders.id", ondelete="CASCADE"), index=True

@@ -220,3 +220,61 @@ class AttendeeListItem(AttendeeOut):
     order_reference: str | None
     order_status: OrderStatus
     status: AttendeeStatus
+
+
+# --- bulk intake -------------------------------------------------------------------------
+
+MAX_BULK_ORDERS = 1_000
+MAX_BULK_ATTENDEES = 10_000
+
+
+class BulkOrderIn(OrderCreate):
+    """One order of a bulk request: an order as `POST /events/{id}/orders` takes it, plus its
+    event (unless the request names one) and its own idempotency key."""
+
+    event_id: uuid.UUID | None = Field(
+        default=None, description="the order's event (default: the event of the request path)"
+    )
+    idempotency_key: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = Field(
+        default=None,
+        description="retry safely: the same key with the same order gets the first answer again",
+    )
+
+
+class BulkOrdersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Each order is validated on its own, so one bad order is refused alone (with its field
+    # errors) and the others go on.
+    orders: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ORDERS,
+        description=f"up to {MAX_BULK_ORDERS:,} orders, each as `BulkOrderIn`",
+    )
+
+
+class BulkFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class BulkOrderResult(BaseModel):
+    index: int = Field(description="the order's position in the request, from 0")
+    result: str = Field(description="created | replayed | refused")
+    order: OrderOut | None = Field(description="the order as stored (created or replayed)")
+    code: str | None = Field(
+        description="why it was refused: invalid_input, not_found, conflict, capacity_exceeded, "
+        "idempotency_key_reused"
+    )
+    detail: str | None
+    errors: list[BulkFieldError]
+
+
+class BulkOrdersOut(BaseModel):
+    created: int
+    replayed: int
+    refused: int
+    results: list[BulkOrderResult]

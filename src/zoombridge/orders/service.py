@@ -8,7 +8,6 @@ The web UI calls these directly: `create_order`, `set_order_status`, `cancel_att
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 
@@ -17,16 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.connections.models import ZoomConnection, ZoomKind
 from zoombridge.db.base import utc_now
-from zoombridge.errors import CapacityExceeded, Conflict, FieldProblem, InvalidInput, NotFoundError
+from zoombridge.errors import Conflict, NotFoundError
 from zoombridge.events.models import (
     Event,
     EventStatus,
     LinkState,
     LinkWant,
     MeetingLink,
-    RegistrationSource,
 )
-from zoombridge.orders.desired import EMAIL_FILTER_MAX, refresh_registrations, wanted_attendees
+from zoombridge.orders import intake
+from zoombridge.orders.desired import EMAIL_FILTER_MAX, refresh_registrations
+from zoombridge.orders.intake import capacity_exceeded, held_emails, shift_seats
 from zoombridge.orders.models import (
     Attendee,
     Order,
@@ -35,8 +35,13 @@ from zoombridge.orders.models import (
     RegistrationState,
     RegistrationWant,
 )
+from zoombridge.orders.rules import ZOOM_MEETING_REGISTRANT_LIMIT as ZOOM_MEETING_REGISTRANT_LIMIT
+from zoombridge.orders.rules import check_names as check_names
+from zoombridge.orders.rules import new_ticket_code as new_ticket_code
+from zoombridge.orders.rules import refuse_enrolment_event as refuse_enrolment_event
+from zoombridge.orders.rules import registration_warnings
+from zoombridge.orders.rules import seat_limit as seat_limit
 from zoombridge.orders.schemas import (
-    AttendeeIn,
     AttendeeOut,
     OrderCreate,
     OrderOut,
@@ -44,14 +49,8 @@ from zoombridge.orders.schemas import (
     TicketOut,
 )
 from zoombridge.orders.signals import order_completed, tickets_cancelled
-from zoombridge.orders.tickets import REGISTRATION_OFF_WARNING, link_label
+from zoombridge.orders.tickets import link_label
 from zoombridge.orders.tickets import ticket_view as _ticket_view
-
-# Zoom allows at most 4,999 registrants on a meeting (FACTS: single add).
-ZOOM_MEETING_REGISTRANT_LIMIT = 4_999
-TICKET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
-TICKET_CODE_LENGTH = 12
-
 
 # --- events, links, warnings -------------------------------------------------------------
 
@@ -67,7 +66,9 @@ async def get_event(
     """
     query = select(Event).where(Event.id == event_id)
     if lock:
-        query = query.with_for_update(read=share).execution_options(populate_existing=True)
+        query = query.with_for_update(read=share, key_share=not share).execution_options(
+            populate_existing=True
+        )
     event = await session.scalar(query)
     if event is None:
         raise NotFoundError(f"There is no event with id {event_id}.")
@@ -77,26 +78,17 @@ async def get_event(
 async def lock_for_people(
     session: AsyncSession, event: Event, emails: set[str], *, counts_seats: bool
 ) -> Event:
-    """Lock what an order change on `event` for `emails` needs, as late as possible; the event.
+    """Lock what an order change on `event` for `emails` needs; the event, read again.
 
-    Selling against a seat limit (`counts_seats` and a limit applies, O4) locks the event
-    exclusively (`FOR UPDATE`): orders of that event are counted one after the other. Anything
-    else takes the event `FOR SHARE` (so event-wide writers such as a CSV import still exclude
-    it) plus a transaction lock per email: only changes for the same person on the same event
-    wait for each other, since only they touch the same registration rows. Locks are taken in
-    one order (emails sorted), so two requests never deadlock. SQLite serialises writers anyway.
+    A change that moves seats (completing, leaving completed, cancelling a ticket of a completed
+    order) locks the event exclusively (`FOR UPDATE`): it changes the event's seat count, so
+    such changes of one event take turns. Anything else takes the event `FOR SHARE` (so
+    event-wide writers such as a CSV import still exclude it) plus a transaction lock per
+    email: only changes for the same person wait for each other. Locks are taken in one order
+    (emails sorted), so two requests never deadlock. SQLite serialises writers anyway.
     """
-    links = await present_links(session, event.id)
-    limited = counts_seats and (await event_seat_limit(session, event, links))[0] is not None
-    exclusive = limited or len(emails) > EMAIL_FILTER_MAX  # a whole-event refresh
+    exclusive = counts_seats or len(emails) > EMAIL_FILTER_MAX  # a whole-event refresh
     locked = await get_event(session, event.id, lock=True, share=not exclusive)
-    if (
-        not exclusive
-        and counts_seats
-        and (await event_seat_limit(session, locked, links))[0] is not None
-    ):
-        # A limit was set since the first read: count under the exclusive lock after all.
-        locked = await get_event(session, event.id, lock=True)
     if not exclusive and session.get_bind().dialect.name == "postgresql":
         for key in sorted({_person_key(event.id, email) for email in emails}):
             await session.execute(select(func.pg_advisory_xact_lock(key)))
@@ -121,47 +113,7 @@ async def present_links(session: AsyncSession, event_id: uuid.UUID) -> list[Meet
     )
 
 
-def refuse_enrolment_event(event: Event) -> None:
-    """A course event registers its enrolled learners: it takes no orders (they would fight
-    over the same registrations)."""
-    if event.registrations_from is not RegistrationSource.ORDERS:
-        raise Conflict(
-            "This is a course event: its participants are the learners enrolled on it, so it "
-            "takes no orders. Enrol learners on the course event instead."
-        )
-
-
-def registration_warnings(event: Event) -> list[str]:
-    """O9: what an order or event answer should warn about."""
-    return [] if event.registration_enabled else [REGISTRATION_OFF_WARNING]
-
-
 # --- capacity (O4) -------------------------------------------------------------------------
-
-
-def seat_limit(
-    event: Event, links: Sequence[MeetingLink], webinar_seats: int | None = None
-) -> tuple[int | None, str]:
-    """The number of distinct people the event can take, and what sets that number: the
-    lowest of the event's capacity and Zoom's registrant limit (for webinars the connection's
-    add-on size, when known)."""
-    limits: list[tuple[int, str]] = []
-    if event.capacity is not None:
-        limits.append((event.capacity, f"the event's capacity of {event.capacity:,}"))
-    # Zoom's registrant limit applies only when attendees are registered on Zoom.
-    on_zoom = bool(links) and event.registration_enabled
-    if on_zoom and event.kind is ZoomKind.MEETING:
-        limits.append(
-            (
-                ZOOM_MEETING_REGISTRANT_LIMIT,
-                f"Zoom's limit of {ZOOM_MEETING_REGISTRANT_LIMIT:,} registrants per meeting",
-            )
-        )
-    if on_zoom and event.kind is ZoomKind.WEBINAR and webinar_seats is not None:
-        limits.append((webinar_seats, f"the Zoom webinar add-on's {webinar_seats:,} seats"))
-    if not limits:
-        return None, "unlimited"
-    return min(limits)
 
 
 async def event_seat_limit(
@@ -182,111 +134,30 @@ async def check_capacity(
 ) -> None:
     """Refuse (409 capacity_exceeded) when registering `emails` would oversell the event.
 
-    Counts distinct people: an email already holding a seat takes no other. The caller holds
-    the event lock, so the count cannot change until its transaction ends.
+    Counts distinct people: an email already holding a seat takes no other. The seats taken
+    are the event's seat count (`Event.seats_taken`); the caller holds the event lock, so it
+    cannot change until its transaction ends.
     """
     limit, reason = await event_seat_limit(session, event, links)
     if limit is None or not emails:
         return
-    taken = set(await wanted_attendees(session, event.id))
-    needed = len(emails - taken)
-    left = max(limit - len(taken), 0)
+    needed = len(emails - await held_emails(session, event.id, emails))
+    left = max(limit - event.seats_taken, 0)
     if needed > left:
-        raise CapacityExceeded(
-            f"Not enough seats: {_seats(left)} left (limited by {reason}) and this needs "
-            f"{_seats(needed)}. Nothing was stored."
-        )
-
-
-def _seats(count: int) -> str:
-    return f"{count:,} seat" + ("" if count == 1 else "s")
+        raise capacity_exceeded(left, needed, reason)
 
 
 # --- orders ------------------------------------------------------------------------------
-
-
-def new_ticket_code() -> str:
-    return "".join(secrets.choice(TICKET_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
 
 
 def _active_emails(attendees: Iterable[Attendee]) -> set[str]:
     return {a.email for a in attendees if a.cancelled_at is None}
 
 
-def _check_names(attendees: Sequence[AttendeeIn], links: Sequence[MeetingLink]) -> None:
-    """E5: Zoom registration needs first and last name, so a Zoom-linked event requires them."""
-    if not links:
-        return
-    problems: list[FieldProblem] = []
-    for index, attendee in enumerate(attendees):
-        for field, value in (
-            ("first_name", attendee.first_name),
-            ("last_name", attendee.last_name),
-        ):
-            if not value:
-                problems.append(
-                    FieldProblem(
-                        f"attendees[{index}].{field}",
-                        f"{field.replace('_', ' ').capitalize()} is required: this event is on "
-                        "Zoom, which registers attendees by first name, last name and email.",
-                    )
-                )
-    if problems:
-        raise InvalidInput(
-            "Some attendees lack names that Zoom registration needs.", field_errors=problems
-        )
-
-
 async def create_order(session: AsyncSession, event_id: uuid.UUID, data: OrderCreate) -> Order:
-    """A new order with its attendees; a completed one registers them (after the capacity check)."""
-    event = await get_event(session, event_id)
-    if event.status is EventStatus.CANCELLED:
-        raise Conflict("This event is cancelled; it takes no new orders.")
-    refuse_enrolment_event(event)
-    links = await present_links(session, event_id)
-    _check_names(data.attendees, links)
-    if data.reference is not None:
-        duplicate = await session.scalar(
-            select(Order.id).where(Order.event_id == event_id, Order.reference == data.reference)
-        )
-        if duplicate is not None:
-            raise InvalidInput(
-                f"The event already has an order with reference {data.reference!r}.",
-                field_errors=[
-                    FieldProblem("reference", "An order with this reference already exists.")
-                ],
-            )
-    emails = {a.email for a in data.attendees}
-    completed = data.status is OrderStatus.COMPLETED
-    event = await lock_for_people(session, event, emails, counts_seats=completed)
-    if event.status is EventStatus.CANCELLED:  # read again under the lock
-        raise Conflict("This event is cancelled; it takes no new orders.")
-    if completed:
-        await check_capacity(session, event, links, emails)
-    order = Order(
-        event_id=event_id,
-        reference=data.reference,
-        status=data.status,
-        customer_email=data.customer.email if data.customer else None,
-        customer_name=data.customer.name if data.customer else None,
-        paid=data.paid,
-        billing=data.billing,
-        attendees=[
-            Attendee(
-                event_id=event_id,
-                email=a.email,
-                first_name=a.first_name,
-                last_name=a.last_name,
-                ticket_code=new_ticket_code(),
-            )
-            for a in data.attendees
-        ],
-    )
-    session.add(order)
-    await session.flush()
-    if order.status is OrderStatus.COMPLETED:
-        await refresh_registrations(session, event_id, emails)
-        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
+    """A new order with its attendees; a completed one registers them (after the capacity
+    check). See `zoombridge.orders.intake` for what it reads and writes."""
+    order, _ = await intake.create_order(session, event_id, data)
     return order
 
 
@@ -302,13 +173,14 @@ async def set_order_status(
 ) -> Order:
     """O1/O3: move an order to `status`. Completing registers its attendees (capacity checked);
     leaving completed (cancelled, refunded, back to on-hold …) cancels their registrations,
-    unless another completed order holds the same email."""
+    unless another completed order holds the same email. The event's seat count follows."""
     order = await get_order(session, order_id)
+    moves_seats = status is OrderStatus.COMPLETED or order.status is OrderStatus.COMPLETED
     event = await lock_for_people(
         session,
         await get_event(session, order.event_id),
         {a.email for a in order.attendees},
-        counts_seats=status is OrderStatus.COMPLETED,
+        counts_seats=moves_seats,
     )
     # Read again under the lock: a concurrent request may have changed it meanwhile.
     await session.refresh(order)
@@ -320,9 +192,12 @@ async def set_order_status(
             raise Conflict("This event is cancelled; its orders can no longer be completed.")
         await check_capacity(session, event, await present_links(session, event.id), emails)
     was_completed = order.status is OrderStatus.COMPLETED
+    moves_seats = was_completed or status is OrderStatus.COMPLETED
+    before = await held_emails(session, event.id, emails) if moves_seats else set()
     order.status = status
     await session.flush()
-    if was_completed or status is OrderStatus.COMPLETED:
+    if moves_seats:
+        await shift_seats(session, event, emails, before)
         await refresh_registrations(session, event.id, emails)
     if status is OrderStatus.COMPLETED:
         await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
@@ -344,13 +219,17 @@ async def cancel_attendee(
     if attendee is None or (order_id is not None and attendee.order_id != order_id):
         raise NotFoundError(f"There is no attendee with id {attendee_id} on this order.")
     if attendee.cancelled_at is None:
+        order = await session.get(Order, attendee.order_id)
+        completed = order is not None and order.status is OrderStatus.COMPLETED
         event = await get_event(session, attendee.event_id)
-        await lock_for_people(session, event, {attendee.email}, counts_seats=False)
+        event = await lock_for_people(session, event, {attendee.email}, counts_seats=completed)
+        before = await held_emails(session, event.id, {attendee.email}) if completed else set()
         attendee.cancelled_at = utc_now()
         await session.flush()
+        if completed:
+            await shift_seats(session, event, {attendee.email}, before)
         await refresh_registrations(session, attendee.event_id, {attendee.email})
-        order = await session.get(Order, attendee.order_id)
-        if order is not None and order.status is OrderStatus.COMPLETED:
+        if completed:
             await tickets_cancelled.send(session, [attendee])
     return attendee
 

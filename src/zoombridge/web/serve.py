@@ -3,6 +3,9 @@
 On SQLite the database is migrated at start (one file, one process: nothing else can be midway
 through a migration). On PostgreSQL run `zoombridge db upgrade` first, once per release: several
 `serve` processes starting together must not race to migrate.
+
+`--workers N` runs N API processes on one port (PostgreSQL only: on SQLite they would only take
+turns for its one write lock, so it is refused with the reason).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from zoombridge.db.readiness import database_problem
 from zoombridge.kit.listening import ListenError, listen, port_number
@@ -25,7 +30,38 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=port_number, default=8000, help="port to listen on")
+    parser.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        help="API processes sharing the port (PostgreSQL only; default 1)",
+    )
     parser.set_defaults(handler=run)
+
+
+MAX_WORKERS = 64
+SQLITE_ONE_PROCESS = (
+    "--workers needs PostgreSQL. SQLite takes one writer at a time, so more API processes would "
+    "only queue for its write lock (and hold up the worker's turns). Run one process on SQLite, "
+    "or move to PostgreSQL (ZOOMBRIDGE_DATABASE_URL=postgresql://…) to serve with several."
+)
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"give 1 to {MAX_WORKERS} processes")
+    return count
+
+
+def workers_problem(settings: Settings, workers: int) -> str | None:
+    """Why `serve` cannot run `workers` processes on this database, or None."""
+    if workers > 1 and make_url(settings.effective_database_url).get_backend_name() == "sqlite":
+        return SQLITE_ONE_PROCESS
+    return None
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -41,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from zoombridge.web.app import create_app
 
     settings = get_settings()
-    problem = database_problem(settings)
+    workers = getattr(args, "workers", 1)
+    problem = workers_problem(settings, workers) or database_problem(settings)
     if problem is not None:
         print(f"zoombridge serve: {problem}", file=sys.stderr)
         return 1
@@ -52,6 +89,20 @@ def run(args: argparse.Namespace) -> int:
     except ListenError as exc:
         print(f"zoombridge serve: {exc}", file=sys.stderr)
         return 1
+    if workers > 1:
+        # Each process builds its own app (and engine) from the same settings; they share the
+        # socket bound above, and uvicorn restarts a process that dies.
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
+            "zoombridge.web.app:create_app",
+            factory=True,
+            workers=workers,
+            log_level="info",
+            **uvicorn_options(settings),
+        )
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), log_level="info", **uvicorn_options(settings))
     )

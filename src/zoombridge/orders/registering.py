@@ -1,0 +1,145 @@
+"""The registrations an order writes: every active attendee of completed orders wanted
+registered on every meeting of the event, as one upsert (`register`), and the rows as the order
+answer shows them (`read_registrations`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zoombridge.db.base import utc_now
+from zoombridge.events.models import LinkState
+from zoombridge.orders.models import Order, Registration, RegistrationState, RegistrationWant
+from zoombridge.orders.schemas import RegistrationOut
+
+if TYPE_CHECKING:
+    from zoombridge.orders.intake import OrderTarget
+
+UPSERT_ROWS = 1_000
+
+
+def _out(target: OrderTarget, link_id: uuid.UUID, row: Sequence[Any]) -> RegistrationOut:
+    link = next(link for link in target.links if link.id == link_id)
+    want, state, join_url, last_error, not_before = row
+    live = (
+        want is RegistrationWant.REGISTERED
+        and state is RegistrationState.REGISTERED
+        and link.state is not LinkState.DELETED
+    )
+    return RegistrationOut(
+        link_id=link_id,
+        label=target.labels[link_id],
+        zoom_meeting_id=link.zoom_meeting_id,
+        want=want,
+        state=state,
+        # Only a live registration offers its link: not a cancelled attendee's, nor one on a
+        # meeting deleted in Zoom.
+        join_url=join_url if live else None,
+        last_error=last_error,
+        not_before=not_before,
+    )
+
+
+_VIEW_COLUMNS = (
+    Registration.link_id,
+    Registration.email,
+    Registration.want,
+    Registration.state,
+    Registration.join_url,
+    Registration.last_error,
+    Registration.not_before,
+)
+
+
+async def register(
+    session: AsyncSession, target: OrderTarget, orders: Sequence[Order]
+) -> dict[tuple[uuid.UUID, str], RegistrationOut]:
+    """Every active attendee of `orders` (completed) wanted registered on every meeting: one
+    upsert. A row already wanted registered is left alone (a registrant is never touched: Zoom
+    allows 3 registration requests a day); any other row goes back to pending with a clean
+    slate and the newest names. Answers each (meeting, email)'s registration for the view."""
+    if not target.registers():
+        return {}
+    names: dict[str, tuple[str, str]] = {}
+    for order in orders:  # later orders' names win, as the newest attendee's do
+        for a in order.attendees:
+            if a.cancelled_at is None:
+                names[a.email] = (a.first_name, a.last_name)
+    if not names:
+        return {}
+    now = utc_now()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "link_id": link.id,
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "want": RegistrationWant.REGISTERED,
+            "state": RegistrationState.PENDING,
+            "attempts": 0,
+            "zoom_requests": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for link in target.links
+        for email, (first, last) in names.items()
+    ]
+    found: dict[tuple[uuid.UUID, str], RegistrationOut] = {}
+    # One multi-row statement per 1,000 rows (11 parameters each: inside SQLite's limit).
+    for start in range(0, len(rows), UPSERT_ROWS):
+        for row in await session.execute(_upsert(session, rows[start : start + UPSERT_ROWS], now)):
+            found[(row[0], row[1])] = _out(target, row[0], row[2:])
+    if len(found) < len(rows):  # some were wanted registered already: read those as they are
+        missing = {
+            email for email in names for link in target.links if (link.id, email) not in found
+        }
+        found.update(await read_registrations(session, target, missing))
+    return found
+
+
+def _upsert(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, Registration.__table__)
+    statement = insert(table).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.link_id, table.c.email],
+        set_={
+            "want": statement.excluded.want,
+            "state": statement.excluded.state,
+            "first_name": statement.excluded.first_name,
+            "last_name": statement.excluded.last_name,
+            "not_before": None,
+            "attempts": 0,
+            "last_error": None,
+            "updated_at": now,
+        },
+        where=table.c.want != RegistrationWant.REGISTERED,
+    ).returning(*(table.c[c.key] for c in _VIEW_COLUMNS))
+
+
+async def read_registrations(
+    session: AsyncSession, target: OrderTarget, emails: set[str]
+) -> dict[tuple[uuid.UUID, str], RegistrationOut]:
+    """The registrations of `emails` on the event's meetings, as they are stored."""
+    if not target.links or not emails:
+        return {}
+    found: dict[tuple[uuid.UUID, str], RegistrationOut] = {}
+    ordered = sorted(emails)
+    for start in range(0, len(ordered), 500):
+        rows = await session.execute(
+            select(*_VIEW_COLUMNS).where(
+                Registration.link_id.in_([link.id for link in target.links]),
+                Registration.email.in_(ordered[start : start + 500]),
+            )
+        )
+        for row in rows:
+            found[(row[0], row[1])] = _out(target, row[0], row[2:])
+    return found
