@@ -36,6 +36,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "zoombridge.contacts.webhooks",
     "zoombridge.courses.api",
     "zoombridge.results.api",
+    "zoombridge.hubspot_sync.api",
     "zoombridge.web.views",
 )
 
