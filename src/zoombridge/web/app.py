@@ -37,6 +37,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "zoombridge.courses.api",
     "zoombridge.results.api",
     "zoombridge.hubspot_sync.api",
+    "zoombridge.hubspot_sync.webhooks",
     "zoombridge.web.views",
 )
 
