@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.contacts.models import Contact, ContactWebinar
@@ -19,6 +19,7 @@ from zoombridge.errors import Conflict, FieldProblem, NotFoundError
 from zoombridge.hubspot_sync.models import (
     HubSpotConnection,
     HubSpotContact,
+    HubSpotParticipation,
     HubSpotWebinarPush,
     HubSpotWorkflowCall,
 )
@@ -140,14 +141,26 @@ async def request_push(
     )
     if row is None:
         row = HubSpotWebinarPush(
-            hubspot_connection_id=connection_id, webinar_id=webinar.id, counts={}
+            hubspot_connection_id=connection_id, webinar_id=webinar.id, counts={}, due_version=0
         )
         session.add(row)
     row.push_due = True
     row.trigger = "sync_now"
+    row.due_version += 1
     row.not_before = None
     row.attempts = 0
     row.last_error = None
+    # Participations HubSpot refused are offered again (the data may have been corrected).
+    await session.execute(
+        update(HubSpotParticipation)
+        .where(
+            HubSpotParticipation.hubspot_connection_id == connection_id,
+            HubSpotParticipation.webinar_id == webinar.id,
+            HubSpotParticipation.sent_at.is_(None),
+        )
+        .values(not_sent=None)
+        .execution_options(synchronize_session=False)
+    )
     await session.flush()
     return row
 
