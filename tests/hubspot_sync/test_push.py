@@ -5,13 +5,16 @@ deleted; the audit."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from tests.fixtures.api import ApiHarness
 from tests.fixtures.hubspot_simulator import HubSpotAdmin
 from tests.hubspot_sync.conftest import WorkerFactory
 from tests.hubspot_sync.helpers import CrmWorld, settle, until
+from zoombridge.contacts.models import Contact
 from zoombridge.engine import audit
 from zoombridge.engine.models import AuditEntry
 from zoombridge.hubspot_sync import service
@@ -220,3 +223,71 @@ async def test_a_wrong_token_fails_the_test_plainly(
     assert row.last_test_ok is False
     assert "access token" in (row.last_test_error or "")
     assert "pat-na1-not-a-real-token" not in (row.last_test_error or "")
+
+
+async def test_a_revoked_token_stops_the_push_until_fixed_and_synced_again(
+    crm: CrmWorld, hubspot_worker: WorkerFactory, hubspot_admin: HubSpotAdmin, api: ApiHarness
+) -> None:
+    hub = crm.sim.config.hub_id
+    token = hubspot_admin.add_token(hub)
+    connection = await crm.connect_hubspot(access_token=token)
+    worker = hubspot_worker()
+    await settle(worker)
+    hubspot_admin.revoke(hub, token)
+    webinar = await crm.webinar()
+    await crm.people(webinar, ["ada@example.com"])
+    await settle(worker)
+    [push] = await crm.all(select(HubSpotWebinarPush))
+    assert push.push_due is False
+    assert "access token" in (push.last_error or "")
+    assert hubspot_admin.contacts(hub) == []
+    pushed = await api.http.get(f"/api/v1/hubspot/connections/{connection.id}/webinars")
+    assert pushed.json()[0]["last_error"] == push.last_error
+
+    # A new token, then "sync now": the push goes through.
+    fixed = await api.http.patch(
+        f"/api/v1/hubspot/connections/{connection.id}",
+        json={"access_token": hubspot_admin.add_token(hub)},
+    )
+    assert fixed.status_code == 200, fixed.text
+    again = await api.http.post(
+        f"/api/v1/hubspot/connections/{connection.id}/webinars/{webinar.id}/sync"
+    )
+    assert again.status_code == 202, again.text
+    await settle(worker)
+    assert [c["email"] for c in hubspot_admin.contacts(hub)] == ["ada@example.com"]
+    [push] = await crm.all(select(HubSpotWebinarPush))
+    assert push.last_error is None
+    failed = await crm.all(
+        select(AuditEntry).where(
+            audit.about("hubspot_connection", connection.id), AuditEntry.outcome == "failed"
+        )
+    )
+    assert failed  # the refused call is in the audit
+
+
+async def test_excluded_and_deleted_contacts_are_not_sent(
+    crm: CrmWorld, hubspot_worker: WorkerFactory, hubspot_admin: HubSpotAdmin, api: ApiHarness
+) -> None:
+    hub = crm.sim.config.hub_id
+    await crm.connect_hubspot()
+    webinar = await crm.webinar()
+    ids = await crm.people(
+        webinar, ["ada@example.com", "staff@internal.example", "gone@example.com"]
+    )
+    settings = await api.http.patch(
+        "/api/v1/crm/settings", json={"excluded_domains": ["internal.example"]}
+    )
+    assert settings.status_code == 200, settings.text
+    async with crm.maker() as session:
+        gone = await session.get(Contact, ids["gone@example.com"])
+        assert gone is not None
+        gone.deleted_at = datetime.now(UTC)
+        await session.commit()
+    await settle(hubspot_worker())
+    assert [c["email"] for c in hubspot_admin.contacts(hub)] == ["ada@example.com"]
+    [event] = hubspot_admin.events(hub)
+    assert {p["email"] for p in event["participations"]} == {"ada@example.com"}
+    [push] = await crm.all(select(HubSpotWebinarPush))
+    assert push.counts["contacts_excluded"] == 1
+    assert push.counts["contacts_deleted_in_zoombridge"] == 1

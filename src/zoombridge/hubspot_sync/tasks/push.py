@@ -130,10 +130,22 @@ async def push_due_webinars(ctx: SyncContext, pool: HubSpotPool) -> int:
             await push_one(ctx, pool, push_id)
 
         await guard(
-            ctx, HubSpotWebinarPush, [push_id], handle, doing="pushing this webinar to HubSpot"
+            ctx,
+            HubSpotWebinarPush,
+            [push_id],
+            handle,
+            doing="pushing this webinar to HubSpot",
+            give_up=_stop_for_a_person,
         )
         done += 1
     return done
+
+
+def _stop_for_a_person(row: HubSpotWebinarPush, message: str) -> None:
+    # Not due until a person asks again ("sync now") or the webinar is synced again.
+    row.push_due = False
+    row.not_before = None
+    row.last_error = message
 
 
 async def push_one(ctx: SyncContext, pool: HubSpotPool, push_id: uuid.UUID) -> None:
