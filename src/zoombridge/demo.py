@@ -1,14 +1,16 @@
-"""`zoombridge demo`: the whole product in one process, with the simulator standing in for Zoom.
+"""`zoombridge demo`: the whole product in one process, with the simulators standing in for Zoom
+and HubSpot.
 
-One asyncio loop runs the API + web UI (uvicorn) and the sync worker; the Zoom simulator runs in
-a background thread. The database is a SQLite file in the data dir, `demo.sqlite`, created
-afresh at every start: the simulated Zoom lives in memory, so yesterday's meetings would not
-exist in today's simulator. Sample data is created once per start: a user with a generated
-password, an API token, a connection to the simulator's account (with a webhook secret, hosts
-fetched), a webinar created on Zoom automatically, and two orders; a Zoom-enabled service
-"Consultation", an employee mapped (by email) to the simulator's host and a booking tomorrow.
-Emails go to a local SMTP sink whose messages the UI's Mailbox page shows, so the confirmation
-emails can be read without a mail server.
+One asyncio loop runs the API + web UI (uvicorn) and the sync worker; the Zoom and HubSpot
+simulators run in background threads (the HubSpot side: `demo_hubspot`). The database is a
+SQLite file in the data dir, `demo.sqlite`, created afresh at every start: the simulated Zoom
+lives in memory, so yesterday's meetings would not exist in today's simulator. Sample data is
+created once per start: a user with a generated password, an API token, a connection to the
+simulator's account (with a webhook secret, hosts fetched), a webinar created on Zoom
+automatically, and two orders; a Zoom-enabled service "Consultation", an employee mapped (by
+email) to the simulator's host and a booking tomorrow; webinars synced into contacts and pushed
+to the simulated HubSpot. Emails go to a local SMTP sink whose messages the UI's Mailbox page
+shows, so the confirmation emails can be read without a mail server.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import secrets
 import signal
 import socket
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from zoombridge import demo_hubspot
 from zoombridge.kit.listening import ListenError, listen, port_number
 
 DEMO_DB_NAME = "demo.sqlite"
@@ -56,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=port_number,
         default=0,
         help="port of the Zoom simulator (default: a free one)",
+    )
+    parser.add_argument(
+        "--hubspot-sim-port",
+        type=port_number,
+        default=0,
+        help="port of the HubSpot simulator (default: a free one)",
     )
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where demo.sqlite lives (default: settings)"
@@ -114,7 +124,7 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     from zoombridge.db.encryption import load_secret_box
     from zoombridge.db.engine import create_engine
     from zoombridge.db.migrate import upgrade_async
-    from zoombridge.db.session import create_sessionmaker
+    from zoombridge.db.session import create_sessionmaker, transaction
     from zoombridge.notifications.sink import MailSink
     from zoombridge.settings import get_settings
     from zoombridge.simulator import SimulatorConfig, SimulatorServer
@@ -144,6 +154,12 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     except (OSError, RuntimeError) as exc:
         app_socket.close()
         raise DemoError(f"the Zoom simulator did not start: {exc}") from None
+    try:
+        hubspot_sim = demo_hubspot.start_simulator(args.hubspot_sim_port)
+    except (OSError, RuntimeError) as exc:
+        app_socket.close()
+        simulator.stop()
+        raise DemoError(f"the HubSpot simulator did not start: {exc}") from None
 
     # A real SMTP server on loopback catches every email; the UI's Mailbox page shows them.
     sink = MailSink()
@@ -152,6 +168,7 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
     except (OSError, RuntimeError) as exc:
         app_socket.close()
         simulator.stop()
+        hubspot_sim.stop()
         raise DemoError(f"the local mail sink did not start: {exc}") from None
 
     engine = create_engine(settings.effective_database_url, secret_box=load_secret_box(settings))
@@ -161,6 +178,10 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
         sessionmaker = create_sessionmaker(engine)
         wiring.connect_signals()  # the sample data goes through the services
         sample = await create_sample_data(sessionmaker, simulator, sink)
+        async with transaction(sessionmaker) as session:
+            hubspot_id = await demo_hubspot.create_sample_wiring(
+                session, hubspot_sim, uuid.UUID(sample.connection_id)
+            )
         app = create_app(settings, sessionmaker=sessionmaker)
         app.state.mail_sink = sink
         # Event pages link each meeting to the simulator's page, where it can be driven.
@@ -186,7 +207,16 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
             worker_task = asyncio.create_task(worker.run_forever(stop))
             webhook_note = await _subscribe_webhooks(simulator, url, sample)
             booking_note = await create_sample_booking(sessionmaker, sample, stop)
-            _print_banner(out, url, simulator, sample, db_path, webhook_note, booking_note)
+            _print_banner(
+                out,
+                url,
+                simulator,
+                sample,
+                db_path,
+                webhook_note,
+                booking_note,
+                demo_hubspot.banner_lines(url, hubspot_sim, hubspot_id),
+            )
 
             stopped = asyncio.create_task(stop.wait())
             await asyncio.wait(
@@ -203,6 +233,7 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
         app_socket.close()
         await engine.dispose()
         simulator.stop()
+        hubspot_sim.stop()
         sink.stop()
 
 
@@ -430,9 +461,10 @@ def _print_banner(
     db_path: Path,
     webhook_note: str,
     booking_note: str = "",
+    hubspot_lines: list[str] | None = None,
 ) -> None:
     lines = [
-        "zoombridge demo: Zoom is simulated here, no account needed. Ctrl-C stops it.",
+        "zoombridge demo: Zoom and HubSpot are simulated here, no account needed. Ctrl-C stops it.",
         "",
         f"  Web UI:       {url}/",
         f"  Login:        {DEMO_EMAIL}",
@@ -442,6 +474,7 @@ def _print_banner(
         f"  Database:     {db_path} (recreated at every start)",
         f"  Zoom (sim):   {simulator.admin_url}/  (drive it: change or delete meetings, "
         "start them, make people join and leave)",
+        *(hubspot_lines or []),
         f"  Webhooks:     {webhook_note}",
         f"  Mailbox:      {url}/mailbox  (the emails sent, caught by a local SMTP server)",
         f"  Booking:      {booking_note}",

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     )
     zoom_api_url: str = "https://api.zoom.us/v2"
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
+    # HubSpot connections without an API URL of their own call this one.
+    hubspot_api_url: str = "https://api.hubapi.com"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --- the web UI's session (see docs/security.md) ---------------------------------------

@@ -33,6 +33,7 @@ from zoombridge.engine.steps import Step
 from zoombridge.events import receivers as event_receivers
 from zoombridge.events.tasks import drift, links
 from zoombridge.events.tasks import webhooks as event_webhooks
+from zoombridge.hubspot_sync import tasks as hubspot_tasks
 from zoombridge.notifications import receivers as notification_receivers
 from zoombridge.notifications.tasks import reminders, sending
 from zoombridge.orders import receivers as order_receivers
@@ -63,12 +64,17 @@ def webhook_routes() -> WebhookRoutes:
     return routes
 
 
-def worker_steps(*, drift_check_every: timedelta = DEFAULT_DRIFT_CHECK) -> list[Step]:
+def worker_steps(
+    *,
+    drift_check_every: timedelta = DEFAULT_DRIFT_CHECK,
+    hubspot: hubspot_tasks.HubSpotPool | None = None,
+) -> list[Step]:
     """Each pass: connection requests (test access, fetch hosts), stored webhook events,
     meeting links, registrations, bookings' meetings, due reminders, the outbox (emails),
     attendance of ended meetings, the contacts' hosts and webinars listed, webinars synced
-    into contacts and contacts registered to webinars, xAPI statements planned and sent to the
-    LRS, then the periodic drift check."""
+    into contacts and contacts registered to webinars, the HubSpot connections' requests and
+    webinar pushes (through `hubspot`, the process's HubSpot clients), xAPI statements planned
+    and sent to the LRS, then the periodic drift check."""
 
     async def check_drift(ctx: SyncContext) -> int:
         return await drift.check_drift(ctx, drift_check_every)
@@ -85,6 +91,7 @@ def worker_steps(*, drift_check_every: timedelta = DEFAULT_DRIFT_CHECK) -> list[
         Step("contact webinars listed", contact_listing.list_due_connections),
         Step("contact webinars synced", contact_sync.sync_due_webinars),
         Step("contact registrations", contact_registering.send_due_requests),
+        *hubspot_tasks.steps(hubspot or hubspot_tasks.HubSpotPool()),
         Step("xapi statements", result_tasks.plan_statements),
         Step("xapi sending", result_tasks.send_statements),
         Step("drift check", check_drift),

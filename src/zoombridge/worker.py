@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zoombridge import wiring
 from zoombridge.engine import worker as engine
 from zoombridge.engine.steps import DatabaseUnavailable, Step
+from zoombridge.hubspot_sync.tasks import HubSpotPool
 from zoombridge.settings import Settings
 
 DEFAULT_BATCH_CONCURRENCY = engine.DEFAULT_BATCH_CONCURRENCY
@@ -35,17 +36,24 @@ class Worker(engine.Worker):
         *,
         drift_check_every: timedelta = DEFAULT_DRIFT_CHECK,
         steps: Sequence[Step] | None = None,
+        hubspot: HubSpotPool | None = None,
         **options: Any,
     ) -> None:
         wiring.connect_signals()
+        # HubSpot's clients for this process (tests and the demo pass their own).
+        self.hubspot = hubspot or HubSpotPool(settings.hubspot_api_url)
         super().__init__(
             sessionmaker,
             settings,
             steps=steps
             if steps is not None
-            else wiring.worker_steps(drift_check_every=drift_check_every),
+            else wiring.worker_steps(drift_check_every=drift_check_every, hubspot=self.hubspot),
             **options,
         )
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self.hubspot.aclose()
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:

@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "zoombridge.contacts.models",
     "zoombridge.courses.models",
     "zoombridge.results.models",
+    "zoombridge.hubspot_sync.models",
 )
 
 

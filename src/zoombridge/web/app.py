@@ -37,6 +37,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "zoombridge.courses.api",
     "zoombridge.results.api",
     "zoombridge.web.audit_api",
+    "zoombridge.hubspot_sync.api",
+    "zoombridge.hubspot_sync.webhooks",
     "zoombridge.web.views",
 )
 

@@ -1,0 +1,1 @@
+"""HubSpot sync: contacts, Zoom properties and webinar participations written to HubSpot."""

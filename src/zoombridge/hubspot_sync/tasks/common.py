@@ -1,0 +1,76 @@
+"""What the push steps share: the job being pushed, how a HubSpot refusal stops it, leases."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zoombridge.engine.claims import renew
+from zoombridge.engine.context import SyncContext
+from zoombridge.hubspot import (
+    DailyLimitReached,
+    HubSpotClient,
+    HubSpotError,
+    MissingScopes,
+    TokenInvalid,
+)
+from zoombridge.hubspot.models import BatchOutcome
+from zoombridge.hubspot_sync.models import HubSpotWebinarPush
+
+CHUNK = 100  # HubSpot's batch size: one call per 100 inputs
+
+
+@dataclass(frozen=True)
+class Job:
+    push_id: uuid.UUID
+    connection_id: uuid.UUID
+    webinar_id: uuid.UUID
+    due_version: int
+    client: HubSpotClient
+
+    @property
+    def external_event_id(self) -> str:
+        # zoombridge's own id of the webinar: HubSpot addresses the event by it.
+        return str(self.webinar_id)
+
+    @property
+    def subjects(self) -> dict[str, uuid.UUID | None]:
+        return {"hubspot_connection": self.connection_id, "webinar": self.webinar_id}
+
+
+class Stop(Exception):
+    """HubSpot refused in a way that stops the whole push for now (the account's token, scopes
+    or limits; HubSpot down): what was confirmed so far is kept, the rest waits."""
+
+    def __init__(self, error: HubSpotError) -> None:
+        super().__init__(error.user_message)
+        self.error = error
+
+
+class LeaseLost(Exception):
+    """Another worker took the push over (our lease expired): its outcome is theirs."""
+
+
+def stops_the_push(error: HubSpotError) -> bool:
+    return error.retryable or isinstance(error, TokenInvalid | MissingScopes | DailyLimitReached)
+
+
+def raise_if_stopped(outcome: BatchOutcome[Any]) -> None:
+    for item in outcome.outcomes:
+        if item.error is not None and stops_the_push(item.error):
+            raise Stop(item.error)
+
+
+async def keep_lease(ctx: SyncContext, job: Job) -> None:
+    """Renew our lease before a call; raise LeaseLost when it is no longer ours."""
+    expires: datetime = ctx.now() + ctx.lease
+
+    async def work(session: AsyncSession) -> set[uuid.UUID]:
+        return await renew(session, HubSpotWebinarPush, [job.push_id], ctx.owner, expires)
+
+    if job.push_id not in await ctx.transaction(work):
+        raise LeaseLost()
