@@ -109,9 +109,8 @@ def _field(values: dict[str, Any], name: str) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-@router.api_route(
+@router.post(
     "/webhooks/hubspot/{connection_id}/register",
-    methods=["POST", "GET"],
     summary="HubSpot workflow: register the enrolled contact to a webinar (signed; no API token)",
     responses={
         200: {"description": "Stored: the worker registers the contact in Zoom."},
@@ -195,3 +194,21 @@ def _never(email: str, raw_webinar: str, webinar_id: int | None, field: str) -> 
     if webinar_id is None:
         return f"{raw_webinar!r} is not a Zoom webinar id."
     return None
+
+
+@router.get(
+    "/webhooks/hubspot/{connection_id}/register",
+    summary="HubSpot workflow, sent as GET: register the enrolled contact (signed; no token)",
+    responses={
+        200: {"description": "Stored: the worker registers the contact in Zoom."},
+        400: {"description": "Never succeeds: no email, unknown webinar, the webinar's host."},
+        401: {"description": "Missing or wrong signature or API key, or a stale timestamp."},
+        404: {"description": "No such HubSpot connection."},
+        429: {"description": "Busy: HubSpot retries after Retry-After (milliseconds)."},
+    },
+)
+async def receive_hubspot_workflow_get(
+    connection_id: uuid.UUID, request: Request, session: SessionDep
+) -> JSONResponse:
+    """The same call when the workflow action is set to GET (HubSpot offers both methods)."""
+    return await receive_hubspot_workflow(connection_id, request, session)
