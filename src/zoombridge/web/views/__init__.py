@@ -23,6 +23,7 @@ from zoombridge.web.views import (
     hubspot,
     learn,
     learners,
+    lrs,
     notifications,
     orders,
     people,
@@ -48,6 +49,7 @@ for module in (
     hubspot,
     courses,
     learners,
+    lrs,
     learn,
 ):
     router.include_router(module.router)
