@@ -226,5 +226,55 @@ async def test_wrong_credentials_stop_with_a_sentence_without_the_secret(
     assert {r.state for r in await _statements(api)} == {StatementState.SENT}
 
 
+async def test_an_overridden_result_already_sent_is_voided_and_sent_again(
+    api: ApiHarness, make_worker: WorkerFactory, ralph: Ralph
+) -> None:
+    course = await _held_course(api, "Override", ["o1@example.com", "o2@example.com"])
+    await _lrs(api, ralph)
+    worker = make_worker()
+    await tasks.plan_statements(worker.context)
+    await tasks.send_statements(worker.context)
+    first = {r.dedupe_key: r for r in await _statements(api)}
+    assert {r.state for r in first.values()} == {StatementState.SENT}
+    one, two = course["learners"]["o1@example.com"], course["learners"]["o2@example.com"]
+    results = await ok(await api.http.get(f"/api/v1/course-events/{course['event_id']}/results"))
+    [session_column] = results["sessions"]
+    session_id = session_column["id"]
+    for learner, status in ((one, "excused"), (two, "partial")):
+        await ok(
+            await api.http.post(
+                f"/api/v1/course-events/{course['event_id']}/overrides",
+                json={
+                    "learner_id": learner,
+                    "session_id": session_id,
+                    "status": status,
+                    "reason": "left early, told us",
+                },
+            )
+        )
+    await tasks.plan_statements(worker.context)
+    await tasks.send_statements(worker.context)
+    rows = {r.dedupe_key: r for r in await _statements(api)}
+    old_one = first[f"attended:{one}:{session_id}"]
+    old_two = first[f"attended:{two}:{session_id}"]
+    # Excused: the attendance the LRS has is voided and nothing replaces it.
+    assert f"attended:{one}:{session_id}" not in rows
+    assert rows[f"voided:{old_one.id}"].id == old_one.id
+    assert rows[f"voiding:{old_one.id}"].verb == "voided"
+    # Partial: voided, and sent again with its new result.
+    again = rows[f"attended:{two}:{session_id}"]
+    assert again.id != old_two.id
+    assert again.statement["result"]["success"] is False
+    assert f"voiding:{old_two.id}" in rows
+    assert {r.state for r in rows.values()} == {StatementState.SENT}
+    in_lrs = ralph.statements()
+    voided_in_lrs = {s["object"]["id"] for s in in_lrs if s["verb"]["id"] == xapi.VOIDED}
+    assert {str(old_one.id), str(old_two.id)} <= voided_in_lrs
+    assert str(again.id) in {s["id"] for s in in_lrs}
+    # Taken back once: planning again changes nothing.
+    await tasks.plan_statements(worker.context)
+    assert len(await _statements(api)) == len(rows)
+
+
 def test_durations_are_iso_8601() -> None:
     assert [xapi.duration(s) for s in (0, 59, 3000, 3725)] == ["PT0S", "PT59S", "PT50M", "PT1H2M5S"]

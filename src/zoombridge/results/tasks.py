@@ -5,7 +5,9 @@
    result a learner attended (attended or partial) becomes an `attended` statement, every
    completed course a `completed` one — each once (a dedupe key per result). A course event is
    looked at again every minute until all its sessions are final, and again after an override
-   or assignment.
+   or assignment. A result that changed since its statement was made (an override) takes the
+   statement back — deleted if it never left, voided in the LRS by a `voided` statement if it
+   did — and the result as it is now is sent in its place, if it is still one to send.
 2. **Send** (`send_statements`): pending statements, claimed with leases, go to the LRS in
    batches (POST {endpoint}/statements, basic auth, X-Experience-API-Version 1.0.3). A
    statement's id is its row's, so a resend after a crash is the same statement. When the LRS
@@ -133,12 +135,40 @@ async def _statements_for(
     course = (course_row.id, course_row.name) if course_row else None
     labels = {s.id: s.label or f"{s.start:%Y-%m-%d %H:%M}" for s in results.sessions}
     final = {s.id for s in results.sessions if s.final}
-    known = set(
-        await session.scalars(
-            select(XapiStatement.dedupe_key).where(XapiStatement.event_id == event.id)
+    known: dict[str, XapiStatement] = {
+        row.dedupe_key: row
+        for row in await session.scalars(
+            select(XapiStatement).where(XapiStatement.event_id == event.id)
         )
-    )
+    }
     rows: list[dict[str, Any]] = []
+
+    def current(key: str, result: dict[str, Any] | None, learner: Any) -> bool:
+        """Whether `known[key]` still says `result` (None: the result is no longer one to
+        send). A statement that no longer does is taken back: deleted if it never left,
+        voided in the LRS if it did; its key is then free for the statement of today."""
+        row = known.get(key)
+        if row is None:
+            return False
+        if result is not None and row.statement.get("result") == result:
+            return True
+        if row.state is StatementState.SENT:
+            void_id = uuid.uuid4()
+            body = xapi.voided(
+                statement_id=void_id, voids=row.id, email=learner.email, name=learner.name, at=now
+            )
+            rows.append(
+                _row(
+                    void_id, event.id, learner.learner_id, row.session_id, f"voiding:{row.id}", body
+                )
+            )
+            row.dedupe_key = f"voided:{row.id}"
+        else:
+            deleted.append(row)
+        del known[key]
+        return False
+
+    deleted: list[XapiStatement] = []
     for learner in results.learners:
         common = {
             "base": lrs.activity_base,
@@ -151,14 +181,9 @@ async def _statements_for(
         }
         for cell in learner.cells:
             done = cell.session_id in final or cell.override_reason is not None
-            if not done or cell.status not in (
-                SessionStatusResult.ATTENDED,
-                SessionStatusResult.PARTIAL,
-            ):
+            if not done:
                 continue
             key = f"attended:{learner.learner_id}:{cell.session_id}"
-            if key in known:
-                continue
             statement_id = uuid.uuid4()
             body = xapi.attended(
                 statement_id=statement_id,
@@ -169,20 +194,28 @@ async def _statements_for(
                 success=cell.status is SessionStatusResult.ATTENDED,
                 **common,
             )
+            sendable = cell.status in (SessionStatusResult.ATTENDED, SessionStatusResult.PARTIAL)
+            if current(key, body["result"] if sendable else None, learner) or not sendable:
+                continue
             rows.append(
                 _row(statement_id, event.id, learner.learner_id, cell.session_id, key, body)
             )
         key = f"completed:{learner.learner_id}"
-        if learner.completion.value == "completed" and key not in known:
-            statement_id = uuid.uuid4()
-            body = xapi.completed(
-                statement_id=statement_id,
-                seconds=int(learner.total_minutes * 60),
-                sessions_attended=learner.sessions_attended,
-                sessions=len(results.sessions),
-                **common,
-            )
+        statement_id = uuid.uuid4()
+        body = xapi.completed(
+            statement_id=statement_id,
+            seconds=int(learner.total_minutes * 60),
+            sessions_attended=learner.sessions_attended,
+            sessions=len(results.sessions),
+            **common,
+        )
+        sendable = learner.completion.value == "completed"
+        if not current(key, body["result"] if sendable else None, learner) and sendable:
             rows.append(_row(statement_id, event.id, learner.learner_id, None, key, body))
+    for row in deleted:
+        await session.delete(row)
+    # The keys taken back must be free before the new statements take them.
+    await session.flush()
     if rows:
         await session.execute(insert(XapiStatement), rows)
     return len(rows), len(final) == len(results.sessions)
@@ -201,7 +234,7 @@ def _row(
         "event_id": event_id,
         "learner_id": learner_id,
         "session_id": session_id,
-        "verb": key.split(":", 1)[0],
+        "verb": "voided" if key.startswith("voiding:") else key.split(":", 1)[0],
         "dedupe_key": key,
         "statement": body,
         "state": StatementState.PENDING,

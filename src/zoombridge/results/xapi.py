@@ -11,6 +11,7 @@ from typing import Any
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 MEETING = "http://adlnet.gov/expapi/activities/meeting"
 COURSE = "http://adlnet.gov/expapi/activities/course"
 PERCENT_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress"
@@ -125,5 +126,19 @@ def completed(
             "score": {"scaled": round(sessions_attended / sessions, 4) if sessions else 1.0},
         },
         "context": _context(base, event_id, topic, course, parent_is_event=False),
+        "timestamp": at.isoformat(),
+    }
+
+
+def voided(
+    *, statement_id: uuid.UUID, voids: uuid.UUID, email: str, name: str, at: datetime
+) -> dict[str, Any]:
+    """xAPI's way to take back a statement the LRS already has (it keeps every statement; a
+    voiding statement tells its readers to disregard the one it names)."""
+    return {
+        "id": str(statement_id),
+        "actor": _actor(email, name),
+        "verb": {"id": VOIDED, "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": str(voids)},
         "timestamp": at.isoformat(),
     }
