@@ -177,8 +177,9 @@ async def add_group(request: Request, session: SessionDep, actor: CurrentActor) 
 async def learners_page(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
     q = lists.text(request, "q")
     filters = listing.LearnerFilters(
-        organisation_id=lists.an_id(request, "organisation_id"),
-        group_id=lists.an_id(request, "group_id"),
+        # Named apart from the add-learners form's own organisation and group fields.
+        organisation_id=lists.an_id(request, "in_organisation"),
+        group_id=lists.an_id(request, "in_group"),
         q=q,
     )
     page, pager = await lists.one_page(
