@@ -160,3 +160,17 @@ async def test_outbox_page_searches_filters_and_pages(
     assert "kind=event_ticket" in following
     staff = await browser.get("/emails", params={"audience": "staff"})
     assert rows(staff, "email-row") == 1
+
+
+async def test_events_page_pages_and_starts_again_on_a_stale_cursor(
+    api: ApiHarness, browser: httpx.AsyncClient
+) -> None:
+    for topic in ("Spring webinar", "Summer webinar", "Autumn townhall"):
+        await create_event(api.sessionmaker, links=0, topic=topic)
+    assert await walk(browser, "/events?limit=2", "event-row") == [(2, "1–2 of 3"), (1, "3–3 of 3")]
+    webinars = await browser.get("/events", params={"q": "webinar", "limit": 1})
+    assert (rows(webinars, "event-row"), pager_range(webinars)) == (1, "1–1 of 2")
+    following = next_link(webinars)
+    assert following
+    stale = await browser.get(following.replace("q=webinar", "q=townhall"))
+    assert (rows(stale, "event-row"), pager_range(stale)) == (1, "1–1 of 1")
