@@ -179,7 +179,7 @@ async def run_enrolment(
                 await _wait_meetings(maker, links, 120)
                 async with httpx.AsyncClient() as admin:
                     await admin.post(f"{sim.admin_url}/stats/reset")
-                group = (await http.get("/api/v1/groups")).json()[0]["id"]
+                group = (await http.get("/api/v1/groups")).json()["items"][0]["id"]
                 sent = datetime.now(UTC)
                 started = time.perf_counter()
                 answer = await http.post(

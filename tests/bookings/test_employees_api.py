@@ -41,7 +41,7 @@ async def test_unmatched_is_flagged_until_a_fetch_brings_the_user(api: ApiHarnes
     )
     # A later host fetch adds the user: the employee is mapped when read.
     await add_host(api.sessionmaker, connection_id, "zu-ada", "ada@example.com")
-    listed = (await api.http.get(BASE)).json()
+    listed = (await api.http.get(BASE)).json()["items"]
     assert [(e["zoom_status"], e["zoom_user_id"]) for e in listed] == [("mapped", "zu-ada")]
 
 
@@ -106,7 +106,7 @@ async def test_zoom_user_choices(api: ApiHarness) -> None:
     )
     response = await api.http.get(f"{BASE}/zoom-users", params={"connection_id": connection_id})
     assert response.status_code == 200, response.text
-    assert [h["zoom_user_id"] for h in response.json()] == ["zu-a", "zu-b"]
+    assert [h["zoom_user_id"] for h in response.json()["items"]] == ["zu-a", "zu-b"]
     missing = await api.http.get(
         f"{BASE}/zoom-users", params={"connection_id": "00000000-0000-4000-8000-000000000000"}
     )

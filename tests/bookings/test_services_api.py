@@ -25,7 +25,8 @@ async def test_create_read_and_list(api: ApiHarness) -> None:
     assert created["reminder_offsets"] == ["1w", "1h"]  # canonical order, no duplicates
     assert (await api.http.get(f"{BASE}/{created['id']}")).json() == created
     listed = (await api.http.get(BASE)).json()
-    assert [s["id"] for s in listed] == [created["id"]]
+    assert [s["id"] for s in listed["items"]] == [created["id"]]
+    assert (listed["total"], listed["next_cursor"]) == (1, None)
 
 
 async def test_zoom_enabled_needs_a_connection(api: ApiHarness) -> None:

@@ -167,10 +167,10 @@ async def test_hosts_fetch_list_and_picker(api: ApiHarness) -> None:
     assert fetch.status_code == 202
     assert fetch.json()["hosts_requested_at"] is not None
 
-    assert (await api.http.get(f"{BASE}/{created['id']}/hosts")).json() == []
+    assert (await api.http.get(f"{BASE}/{created['id']}/hosts")).json()["items"] == []
     await add_host(api.sessionmaker, created["id"])
     await add_host(api.sessionmaker, created["id"], "host-user-2", "two@example.com")
-    hosts = (await api.http.get(f"{BASE}/{created['id']}/hosts")).json()
+    hosts = (await api.http.get(f"{BASE}/{created['id']}/hosts")).json()["items"]
     assert [h["zoom_user_id"] for h in hosts] == ["host-user-1", "host-user-2"]
 
     chosen = await api.http.put(
@@ -208,7 +208,7 @@ async def test_meeting_choices_filtered_by_kind_with_details(api: ApiHarness) ->
     await add_choice(api.sessionmaker, created["id"], 111, topic="Weekly sync")
     await add_choice(api.sessionmaker, created["id"], 222, kind="webinar", zoom_type=5)
 
-    meetings = (await api.http.get(f"{BASE}/{created['id']}/meetings?kind=meeting")).json()
+    meetings = (await api.http.get(f"{BASE}/{created['id']}/meetings?kind=meeting")).json()["items"]
     assert [(m["zoom_meeting_id"], m["topic"], m["type"]) for m in meetings] == [
         (111, "Weekly sync", 2)
     ]
@@ -216,7 +216,7 @@ async def test_meeting_choices_filtered_by_kind_with_details(api: ApiHarness) ->
     assert meetings[0]["timezone"] == "Europe/Helsinki"
     assert meetings[0]["start"].startswith("2026-12-01T10:00")
     everything = (await api.http.get(f"{BASE}/{created['id']}/meetings")).json()
-    assert len(everything) == 2
+    assert len(everything["items"]) == everything["total"] == 2
     bad = await api.http.get(f"{BASE}/{created['id']}/meetings?kind=podcast")
     assert bad.status_code == 422
 

@@ -67,22 +67,24 @@ async def crm_on(
 
 
 async def hosts(api: ApiHarness) -> dict[str, dict[str, Any]]:
-    listed = await ok(await api.http.get("/api/v1/crm/hosts"))
+    listed = (await ok(await api.http.get("/api/v1/crm/hosts")))["items"]
     return {h["email"]: h for h in listed}
 
 
 async def webinars(api: ApiHarness) -> dict[int, dict[str, Any]]:
-    listed = await ok(await api.http.get("/api/v1/crm/webinars"))
+    listed = (await ok(await api.http.get("/api/v1/crm/webinars")))["items"]
     return {w["zoom_webinar_id"]: w for w in listed}
 
 
 async def contacts(api: ApiHarness, **params: Any) -> dict[str, dict[str, Any]]:
-    page = await ok(await api.http.get("/api/v1/contacts", params={"limit": 500, **params}))
-    return {c["email"]: c for c in page["contacts"]}
+    page = (await ok(await api.http.get("/api/v1/contacts", params={"limit": 500, **params})))[
+        "items"
+    ]
+    return {c["email"]: c for c in page}
 
 
 async def latest_sync(api: ApiHarness, webinar_id: Any) -> dict[str, Any]:
-    syncs = await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs"))
+    syncs = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))["items"]
     latest: dict[str, Any] = syncs[0]
     return latest
 
@@ -130,7 +132,7 @@ async def synced_webinar(
 
 
 async def sync_now(api: ApiHarness, worker: Worker, webinar_id: str) -> dict[str, Any]:
-    before = await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs"))
+    before = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))["items"]
     await ok(await api.http.post(f"/api/v1/crm/webinars/{webinar_id}/sync"), 202)
 
     async def done() -> bool:

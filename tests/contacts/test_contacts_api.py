@@ -144,7 +144,7 @@ async def test_merge_makes_the_others_email_secondary_and_moves_its_history(
         f"/api/v1/contacts/{ada['id']}/merge", json={"other_id": ada["id"]}
     )
     assert self_merge.status_code == 422
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline")))["items"]
     assert {e["kind"] for e in timeline} == {"attended", "registered"}
 
 
@@ -194,7 +194,7 @@ async def test_order_attendees_and_booking_customers_become_contacts(api: ApiHar
     assert set(people) == {"ada@example.com"}  # eve's domain is excluded
     ada = people["ada@example.com"]
     assert set(ada["sources"]) == {"order_attendee", "booking_customer"}
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline")))["items"]
     kinds = {e["kind"]: e for e in timeline}
     assert kinds["order"]["details"]["event"] == "Spring gala"
     assert kinds["order"]["details"]["reference"] == "A-1"
@@ -272,8 +272,8 @@ async def _webinar_world(api: ApiHarness) -> dict[str, Any]:
 
 async def _search(api: ApiHarness, **body: Any) -> list[str]:
     page = await ok(await api.http.post("/api/v1/contacts/search", json=body))
-    assert page["count"] == len(page["contacts"])
-    return sorted(c["email"] for c in page["contacts"])
+    assert page["total"] == len(page["items"])
+    return sorted(c["email"] for c in page["items"])
 
 
 async def test_segment_conditions_combine_with_all_and_any(api: ApiHarness) -> None:
@@ -330,18 +330,18 @@ async def test_saved_segments_count_and_export_csv(api: ApiHarness) -> None:
     segment = await ok(await api.http.post("/api/v1/segments", json=body), 201)
     assert segment["count"] == 2
     assert (await api.http.post("/api/v1/segments", json=body)).status_code == 422
-    members = await ok(await api.http.get(f"/api/v1/segments/{segment['id']}/contacts"))
-    assert [c["email"] for c in members["contacts"]] == ["ada@example.com", "bob@example.com"]
+    members = (await ok(await api.http.get(f"/api/v1/segments/{segment['id']}/contacts")))["items"]
+    assert [c["email"] for c in members] == ["ada@example.com", "bob@example.com"]
     answer = await api.http.get(f"/api/v1/segments/{segment['id']}/contacts.csv")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [r["email"] for r in rows] == ["ada@example.com", "bob@example.com"]
     assert rows[0]["total_registrations"] == "2"
-    listed = await ok(await api.http.get("/api/v1/segments"))
+    listed = (await ok(await api.http.get("/api/v1/segments")))["items"]
     assert [(s["name"], s["count"]) for s in listed] == [("Engaged", 2)]
     await ok(await api.http.delete(f"/api/v1/segments/{segment['id']}"), 204)
-    assert await ok(await api.http.get("/api/v1/segments")) == []
+    assert (await ok(await api.http.get("/api/v1/segments")))["items"] == []
 
 
 async def test_a_search_with_a_control_character_is_a_field_error(api: ApiHarness) -> None:

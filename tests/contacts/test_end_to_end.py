@@ -184,7 +184,7 @@ async def test_webinars_of_the_selected_host_become_contacts(
     assert first["outcome"] == "warnings"
 
     # Ada's timeline: registered twice, attended the clinic (joins, minutes, percent).
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline")))["items"]
     kinds = [(e["kind"], e["details"].get("webinar")) for e in timeline]
     assert ("registered", "Clinic") in kinds
     assert ("registered", "Launch") in kinds
@@ -207,7 +207,7 @@ async def test_webinars_of_the_selected_host_become_contacts(
     assert second["trigger"] == "recording"
     assert ("recording_not_synced", "processing") not in notes(second)
     assert second["counts"]["recordings"] == 1
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{ada['id']}/timeline")))["items"]
     [recording] = [e for e in timeline if e["kind"] == "recording"]
     assert recording["details"]["topic"] == "Clinic"
     assert recording["details"]["url"].startswith("https://zoom.us/rec/play/")
@@ -267,7 +267,7 @@ async def test_webinars_of_the_selected_host_become_contacts(
     assert answer["state"] == "registered", answer
     assert "nina@example.com" in world.registrants(launch)
     assert world.registrants(launch)["nina@example.com"]["status"] == "approved"
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{nina['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{nina['id']}/timeline")))["items"]
     [by_workflow] = [e for e in timeline if e["details"].get("webinar") == "Launch"]
     assert by_workflow["details"]["how"] == "workflow action"
     nina_now = (await contacts(api))["nina@example.com"]

@@ -213,7 +213,7 @@ async def test_an_automation_registers_the_posted_person_with_its_secret(
     row = await _until_done(api, worker, answer.json()["id"])
     assert row.state is RequestState.REGISTERED
     assert "dee@example.com" in world.registrants(zoom_id)
-    [automation] = await ok(await api.http.get("/api/v1/crm/automations"))
+    [automation] = (await ok(await api.http.get("/api/v1/crm/automations")))["items"]
     assert automation["uses"] == 1
 
     rotated = await ok(await api.http.post(f"/api/v1/crm/automations/{made['id']}/secret"))

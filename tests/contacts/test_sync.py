@@ -119,7 +119,9 @@ async def test_cancelled_in_zoom_and_a_guest_linked_by_hand(
     )
     assert answer.status_code == 204, answer.text
 
-    [guest] = await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/not-synced"))
+    [guest] = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/not-synced")))[
+        "items"
+    ]
     assert (guest["name"], guest["reason"], guest["minutes"]) == ("Phone guest", "no email", 60.0)
     linked = await ok(
         await api.http.post(
@@ -134,9 +136,11 @@ async def test_cancelled_in_zoom_and_a_guest_linked_by_hand(
     assert bob["properties"]["total_registrations"] == 0  # cancelled in Zoom
     assert bob["properties"]["total_webinars_attended"] == 1  # the guest, linked by hand
     assert bob["properties"]["avg_attendance_percent"] == 100.0
-    [still] = await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/not-synced"))
+    [still] = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/not-synced")))[
+        "items"
+    ]
     assert (still["contact_id"], still["reason"]) == (bob["id"], "linked by hand")
-    timeline = await ok(await api.http.get(f"/api/v1/contacts/{bob['id']}/timeline"))
+    timeline = (await ok(await api.http.get(f"/api/v1/contacts/{bob['id']}/timeline")))["items"]
     assert {e["kind"] for e in timeline} == {"registered", "cancelled", "attended"}
 
 
@@ -198,7 +202,7 @@ async def test_new_webinars_of_a_host_follow_its_default(
     await until(worker, seen)
     found = (await webinars(api))[later]
     assert found["sync_enabled"] is False
-    syncs = await ok(await api.http.get(f"/api/v1/crm/webinars/{found['id']}/syncs"))
+    syncs = (await ok(await api.http.get(f"/api/v1/crm/webinars/{found['id']}/syncs")))["items"]
     assert [s["outcome"] for s in syncs] == ["disabled"]
     assert ("sync_disabled", "webinar_off") in notes(syncs[0])
 
@@ -229,12 +233,16 @@ async def test_webhooks_bring_the_next_sync_forward(
     )
     assert nudged_at < datetime.now(UTC) + timedelta(minutes=2)
     clock.advance(timedelta(minutes=2))
-    syncs_before = len(await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))
+    syncs_before = len(
+        (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))["items"]
+    )
 
     async def synced() -> bool:
-        syncs = await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs"))
+        syncs = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))["items"]
         return len(syncs) > syncs_before and syncs[0]["finished_at"] is not None
 
     await until(worker, synced)
-    latest = (await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))[0]
+    latest = ((await ok(await api.http.get(f"/api/v1/crm/webinars/{webinar_id}/syncs")))["items"])[
+        0
+    ]
     assert latest["trigger"] == "webhook"

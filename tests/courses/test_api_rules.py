@@ -152,7 +152,7 @@ async def test_full_event_and_locked_list_refuse_enrolment(api: ApiHarness) -> N
         {"email": f"p{n}@example.org", "first_name": "P", "last_name": str(n)} for n in range(3)
     ]
     await ok(await api.http.post("/api/v1/learners/batch", json={"learners": people}))
-    ids = [x["id"] for x in await ok(await api.http.get("/api/v1/learners"))]
+    ids = [x["id"] for x in (await ok(await api.http.get("/api/v1/learners")))["items"]]
     full = await api.http.post(
         f"/api/v1/course-events/{event['id']}/enrolments", json={"learner_ids": ids}
     )
@@ -233,8 +233,10 @@ async def test_a_department_admin_acts_only_within_its_departments(api: ApiHarne
     assert await _count(api, Enrolment) == 0
     assert await _count(api, Learner) == 1
     # It sees only its own.
-    assert await ok(await as_dept.get("/api/v1/learners")) == []
-    assert [e["id"] for e in await ok(await as_dept.get("/api/v1/course-events"))] == [event["id"]]
+    assert (await ok(await as_dept.get("/api/v1/learners")))["items"] == []
+    assert [e["id"] for e in (await ok(await as_dept.get("/api/v1/course-events")))["items"]] == [
+        event["id"]
+    ]
     assert (await as_dept.get(f"/api/v1/learners/{theirs['id']}")).status_code == 403
     # And it may not make providers: the refusal names the permission.
     refused = await as_dept.post(

@@ -274,7 +274,7 @@ async def test_courses_done_when(
 
     async def all_sent() -> bool:
         answer = await as_dept.get(f"/api/v1/course-events/{event_id}/statements")
-        states = [s["state"] for s in answer.json()]
+        states = [s["state"] for s in answer.json()["items"]]
         return len(states) == attended_cells + completed and set(states) == {"sent"}
 
     try:

@@ -73,7 +73,7 @@ async def test_reminders_go_to_learners_enrolled_in_time_once(
         {"email": f"{n}@example.com", "first_name": n, "last_name": "L"} for n in ("ann", "bob")
     ]
     await ok(await api.http.post("/api/v1/learners/batch", json={"learners": people}))
-    ids = [x["id"] for x in await ok(await api.http.get("/api/v1/learners"))]
+    ids = [x["id"] for x in (await ok(await api.http.get("/api/v1/learners")))["items"]]
     await ok(
         await api.http.post(
             f"/api/v1/course-events/{event['id']}/enrolments", json={"learner_ids": ids}
@@ -137,7 +137,7 @@ async def test_a_past_course_event_gets_no_reminders(api: ApiHarness, world: Wor
     event = await _event(api, provider["id"], [past, past + timedelta(days=1)])
     people = [{"email": "late@example.com", "first_name": "L", "last_name": "T"}]
     await ok(await api.http.post("/api/v1/learners/batch", json={"learners": people}))
-    [learner] = await ok(await api.http.get("/api/v1/learners"))
+    [learner] = (await ok(await api.http.get("/api/v1/learners")))["items"]
     await ok(
         await api.http.post(
             f"/api/v1/course-events/{event['id']}/enrolments", json={"learner_ids": [learner["id"]]}

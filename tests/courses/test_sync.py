@@ -51,7 +51,7 @@ async def _course(api: ApiHarness, world: World, sessions: int = 2) -> dict[str,
         {"email": f"w{n}@example.com", "first_name": "W", "last_name": str(n)} for n in range(3)
     ]
     await ok(await api.http.post("/api/v1/learners/batch", json={"learners": people}))
-    learners = await ok(await api.http.get("/api/v1/learners"))
+    learners = (await ok(await api.http.get("/api/v1/learners")))["items"]
     await ok(
         await api.http.post(
             f"/api/v1/course-events/{event['id']}/enrolments",

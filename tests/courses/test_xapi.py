@@ -63,7 +63,7 @@ async def _held_course(api: ApiHarness, topic: str, emails: list[str]) -> dict[s
     await ok(await api.http.post("/api/v1/learners/batch", json={"learners": people}))
     learners = {
         x["email"]: x["id"]
-        for x in await ok(await api.http.get("/api/v1/learners"))
+        for x in (await ok(await api.http.get("/api/v1/learners")))["items"]
         if x["email"] in emails
     }
     await ok(

@@ -427,6 +427,6 @@ async def test_a_webhook_event_and_an_attendance_pull_that_fail_stay_alone_and_d
     answer = await api.http.get(
         f"/api/v1/connections/{connection.id}/webhook-events", params={"state": "failed"}
     )
-    assert [e["event"] for e in answer.json()] == ["webinar.participant_left"]
-    assert answer.json()[0]["error"]
+    assert [e["event"] for e in answer.json()["items"]] == ["webinar.participant_left"]
+    assert answer.json()["items"][0]["error"]
     assert "webinar.participant_left" in await ui_page(api, f"/connections/{connection.id}")

@@ -114,7 +114,7 @@ async def test_link_a_picked_meeting_and_fix_its_approval(
     await api.http.post(f"/api/v1/connections/{connection['id']}/hosts/fetch")
     await worker.run_once()
     picker = await api.http.get(f"/api/v1/connections/{connection['id']}/meetings?kind=meeting")
-    assert meeting_id in [m["zoom_meeting_id"] for m in picker.json()]
+    assert meeting_id in [m["zoom_meeting_id"] for m in picker.json()["items"]]
 
     link_it = {"mode": "link", "meeting_id": meeting_id}
     body = event_body(connection["id"], kind="meeting", zoom=link_it)

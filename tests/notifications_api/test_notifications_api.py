@@ -79,7 +79,7 @@ async def test_smtp_settings_refuse_bad_fields_without_echoing_the_password(
 
 
 async def test_templates_list_and_customise(api: ApiHarness) -> None:
-    listing = (await api.http.get("/api/v1/email-templates")).json()
+    listing = (await api.http.get("/api/v1/email-templates")).json()["items"]
     assert {t["key"] for t in listing} == set(BY_KEY)
     staff = next(t for t in listing if t["key"] == "booking_confirmed_staff")
     assert staff["customised"] is False

@@ -50,7 +50,7 @@ async def test_a_token_made_through_the_api_expires_and_is_revoked_at_once(
     assert body["expires_at"] is not None
     async with _as(api, body["token"]) as shop:
         assert (await shop.get("/api/v1/events")).status_code == 200
-        listed = {t["id"]: t for t in (await api.http.get("/api/v1/tokens")).json()}
+        listed = {t["id"]: t for t in (await api.http.get("/api/v1/tokens")).json()["items"]}
         assert listed[body["id"]]["last_used_at"] is not None  # its use shows
         assert "token" not in listed[body["id"]]  # the value is never listed again
 
@@ -58,7 +58,7 @@ async def test_a_token_made_through_the_api_expires_and_is_revoked_at_once(
         refused = await shop.get("/api/v1/events")
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"] == "Bearer"
-    listed = {t["id"]: t for t in (await api.http.get("/api/v1/tokens")).json()}
+    listed = {t["id"]: t for t in (await api.http.get("/api/v1/tokens")).json()["items"]}
     assert listed[body["id"]]["state"] == "revoked"
 
 
@@ -76,7 +76,7 @@ async def test_an_expired_token_is_refused(api: ApiHarness) -> None:
             await session.commit()
         assert (await client.get("/api/v1/me")).status_code == 401
         assert (await client.post("/api/v1/tokens", json={"name": "again"})).status_code == 401
-    listed = {t["id"]: t["state"] for t in (await api.http.get("/api/v1/tokens")).json()}
+    listed = {t["id"]: t["state"] for t in (await api.http.get("/api/v1/tokens")).json()["items"]}
     assert listed[made["id"]] == "expired"
 
 
@@ -115,11 +115,11 @@ async def test_users_manage_their_own_tokens_and_user_managers_everyones(
         await session.commit()
     _, admin_token = await _user_with_token(api, "adam@example.com")
     owner_id, _ = await _user_with_token(api, "olga@example.com", role="owner")
-    operator = {t["name"]: t for t in (await api.http.get("/api/v1/tokens")).json()}
+    operator = {t["name"]: t for t in (await api.http.get("/api/v1/tokens")).json()["items"]}
 
     async with _as(api, desk_token) as desk, _as(api, admin_token) as adam:
         own = (await desk.post("/api/v1/tokens", json={"name": "desk report"})).json()
-        assert [t["name"] for t in (await desk.get("/api/v1/tokens")).json()] == [
+        assert [t["name"] for t in (await desk.get("/api/v1/tokens")).json()["items"]] == [
             "desk report",
             "desk",
         ]
@@ -131,7 +131,7 @@ async def test_users_manage_their_own_tokens_and_user_managers_everyones(
         assert "manage_users" in for_someone.json()["detail"]
 
         # An admin sees and revokes everyone's, but makes no token that would act as an owner.
-        names = {t["name"] for t in (await adam.get("/api/v1/tokens")).json()}
+        names = {t["name"] for t in (await adam.get("/api/v1/tokens")).json()["items"]}
         assert {"desk report", "desk", "tests"} <= names
         assert (await adam.delete(f"/api/v1/tokens/{own['id']}")).status_code == 204
         as_owner = await adam.post("/api/v1/tokens", json={"name": "x", "user_id": owner_id})

@@ -148,9 +148,17 @@ async def test_the_api_pages_and_filters_the_audit_log(api: ApiHarness) -> None:
 
 
 async def test_the_page_finds_what_to_filter_on_by_name(api: ApiHarness) -> None:
-    await _calls(api)
+    ids = await _calls(api)
     client, _csrf = await signed_in_client(api, "desk@example.com", "desk-Pa55word!")
     try:
+        # The order's page links to its calls (no id to type).
+        order_page = await client.get(f"/orders/{ids['order']['id']}")
+        link = re.search(r'<a href="(/audit\?[^"]+)">audit log of this order</a>', order_page.text)
+        assert link
+        of_order = await client.get(html.unescape(link.group(1)))
+        assert of_order.text.count('data-testid="audit-row"') == 2
+        assert "<strong>SHOP-77" in of_order.text
+
         found = await client.get("/audit", params={"find": "spring"})
         assert found.status_code == 200
         choices = re.findall(

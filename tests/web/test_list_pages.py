@@ -96,3 +96,81 @@ async def test_orders_and_attendees_pages_search_filter_and_page(
     found = await browser.get(attendees, params={"q": "Bob Tester"})
     assert rows(found, "attendee-row") == 1
     assert "bob@example.com" in found.text
+
+
+async def test_bookings_page_searches_filters_and_pages(
+    api: ApiHarness, browser: httpx.AsyncClient
+) -> None:
+    from tests.bookings.helpers import (
+        add_connection,
+        at,
+        booking_body,
+        create_employee,
+        create_service,
+        post,
+    )
+
+    connection = await add_connection(api.sessionmaker, hosts={"zu-ada": "ada@example.com"})
+    service = await create_service(api.http, connection)
+    ada = await create_employee(api.http, connection)
+    for index, name in enumerate(("Rita", "Sam", "Tom")):
+        body = booking_body(
+            service["id"],
+            ada["id"],
+            customer_first_name=name,
+            customer_email=f"{name.lower()}@shop.example",
+            start_at=at(index * 24 * 60),
+        )
+        await post(api.http, "/api/v1/bookings", body)
+
+    everything = "/bookings?show=all&limit=2"
+    assert await walk(browser, everything, "booking-row") == [(2, "1–2 of 3"), (1, "3–3 of 3")]
+    found = await browser.get("/bookings", params={"show": "all", "q": "SAM"})
+    assert rows(found, "booking-row") == 1
+    assert "sam@shop.example" in found.text
+    day = at(24 * 60)[:10]
+    one_day = await browser.get(
+        "/bookings", params={"show": "all", "start_from": day, "start_to": day}
+    )
+    assert rows(one_day, "booking-row") == 1
+    assert "sam@shop.example" in one_day.text
+    nothing = await browser.get("/bookings", params={"show": "all", "status": "cancelled"})
+    assert "No bookings match these filters" in nothing.text
+
+
+async def test_outbox_page_searches_filters_and_pages(
+    api: ApiHarness, browser: httpx.AsyncClient
+) -> None:
+    from zoombridge.notifications.outbox import enqueue
+
+    async with api.sessionmaker() as session:
+        for index in range(3):
+            await enqueue(session, "event_ticket", f"guest{index}@example.com")
+        await enqueue(session, "booking_confirmed_staff", "staff@clinic.example")
+        await session.commit()
+
+    assert await walk(browser, "/emails?limit=3", "email-row") == [(3, "1–3 of 4"), (1, "4–4 of 4")]
+    found = await browser.get("/emails", params={"q": "clinic"})
+    assert rows(found, "email-row") == 1
+    assert "staff@clinic.example" in found.text
+    tickets = await browser.get("/emails", params={"kind": "event_ticket", "limit": 2})
+    assert (rows(tickets, "email-row"), pager_range(tickets)) == (2, "1–2 of 3")
+    following = next_link(tickets)
+    assert following
+    assert "kind=event_ticket" in following
+    staff = await browser.get("/emails", params={"audience": "staff"})
+    assert rows(staff, "email-row") == 1
+
+
+async def test_events_page_pages_and_starts_again_on_a_stale_cursor(
+    api: ApiHarness, browser: httpx.AsyncClient
+) -> None:
+    for topic in ("Spring webinar", "Summer webinar", "Autumn townhall"):
+        await create_event(api.sessionmaker, links=0, topic=topic)
+    assert await walk(browser, "/events?limit=2", "event-row") == [(2, "1–2 of 3"), (1, "3–3 of 3")]
+    webinars = await browser.get("/events", params={"q": "webinar", "limit": 1})
+    assert (rows(webinars, "event-row"), pager_range(webinars)) == (1, "1–1 of 2")
+    following = next_link(webinars)
+    assert following
+    stale = await browser.get(following.replace("q=webinar", "q=townhall"))
+    assert (rows(stale, "event-row"), pager_range(stale)) == (1, "1–1 of 1")

@@ -26,6 +26,7 @@ from zoombridge.accounts.schemas import (
 )
 from zoombridge.accounts.service import people, tokens
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import SHORT_LIST_LIMIT, CursorQuery, Page, ShortLimitQuery, page_of
 
 router = APIRouter(prefix="/api/v1", tags=["users and roles"])
 
@@ -48,8 +49,13 @@ async def me(actor: ActorDep) -> MeOut:
 
 
 @router.get("/tokens", summary="API tokens: the caller's own (everyone's with manage_users)")
-async def list_tokens(session: SessionDep, actor: ActorDep) -> list[ApiTokenOut]:
-    return await tokens.list_tokens(session, actor)
+async def list_tokens(
+    session: SessionDep,
+    actor: ActorDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ApiTokenOut]:
+    return page_of(await tokens.list_tokens(session, actor), cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -77,8 +83,15 @@ async def revoke_token(token_id: uuid.UUID, session: SessionDep, actor: ActorDep
 
 
 @router.get("/users", dependencies=MANAGE_USERS)
-async def list_users(session: SessionDep) -> list[UserOut]:
-    return [await people.user_out(session, u) for u in await people.list_users(session)]
+async def list_users(
+    session: SessionDep, cursor: CursorQuery = None, limit: ShortLimitQuery = SHORT_LIST_LIMIT
+) -> Page[UserOut]:
+    page = page_of(await people.list_users(session), cursor=cursor, limit=limit)
+    return Page(
+        items=[await people.user_out(session, u) for u in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.post("/users", status_code=201)
@@ -108,8 +121,11 @@ async def remove_user(user_id: uuid.UUID, session: SessionDep, actor: UserManage
 
 
 @router.get("/roles", dependencies=MANAGE_USERS)
-async def list_roles(session: SessionDep) -> list[CustomRoleOut]:
-    return [people.role_out(r) for r in await people.list_roles(session)]
+async def list_roles(
+    session: SessionDep, cursor: CursorQuery = None, limit: ShortLimitQuery = SHORT_LIST_LIMIT
+) -> Page[CustomRoleOut]:
+    roles = [people.role_out(r) for r in await people.list_roles(session)]
+    return page_of(roles, cursor=cursor, limit=limit)
 
 
 @router.post("/roles", status_code=201, dependencies=MANAGE_USERS)
@@ -135,9 +151,11 @@ async def delete_role(role_id: uuid.UUID, session: SessionDep) -> Response:
 async def list_departments(
     session: SessionDep,
     actor: Annotated[Actor, requires(Permission.MANAGE_USERS, *EVENT_READERS)],
-) -> list[DepartmentOut]:
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[DepartmentOut]:
     """The department tree (a department admin sees its own part of it)."""
-    return await people.list_departments(session, actor)
+    return page_of(await people.list_departments(session, actor), cursor=cursor, limit=limit)
 
 
 @router.post("/departments", status_code=201)

@@ -33,7 +33,15 @@ from zoombridge.bookings.schemas import (
 )
 from zoombridge.connections.schemas import ZoomHostRead
 from zoombridge.kit.http import SessionDep
-from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from zoombridge.kit.pages import (
+    DEFAULT_LIMIT,
+    SHORT_LIST_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    ShortLimitQuery,
+    page_of,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 
@@ -46,8 +54,14 @@ router = APIRouter(prefix="/api/v1", tags=["bookings"])
     summary="List the services customers can book",
     dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
-async def list_services(session: SessionDep, _: TokenDep) -> list[ServiceOut]:
-    return [ServiceOut.model_validate(s) for s in await service.list_services(session)]
+async def list_services(
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ServiceOut]:
+    rows = [ServiceOut.model_validate(s) for s in await service.list_services(session)]
+    return page_of(rows, cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -88,8 +102,13 @@ async def update_service(
     summary="List employees with their Zoom user mapping",
     dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
-async def list_employees(session: SessionDep, _: TokenDep) -> list[EmployeeOut]:
-    return await service.list_employees(session)
+async def list_employees(
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[EmployeeOut]:
+    return page_of(await service.list_employees(session), cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -108,10 +127,19 @@ async def create_employee(data: EmployeeCreate, session: SessionDep, _: TokenDep
     dependencies=[requires(Permission.MANAGE_BOOKINGS)],
 )
 async def zoom_users(
-    connection_id: Annotated[uuid.UUID, Query()], session: SessionDep, _: TokenDep
-) -> list[ZoomHostRead]:
+    connection_id: Annotated[uuid.UUID, Query()],
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ZoomHostRead]:
     hosts = await service.zoom_user_choices(session, connection_id)
-    return [ZoomHostRead.from_model(h) for h in hosts]
+    return page_of(
+        [ZoomHostRead.from_model(h) for h in hosts],
+        cursor=cursor,
+        limit=limit,
+        filters={"connection": connection_id},
+    )
 
 
 @router.get(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from zoombridge.accounts.deps import TokenDep, requires
 from zoombridge.accounts.permissions import CONNECTION_READERS, Permission
-from zoombridge.connections import service
+from zoombridge.connections import listing, service
 from zoombridge.connections.models import ZoomKind
 from zoombridge.connections.schemas import (
     MeetingChoiceRead,
@@ -21,6 +21,15 @@ from zoombridge.connections.schemas import (
     ZoomHostRead,
 )
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import (
+    DEFAULT_LIMIT,
+    SHORT_LIST_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    ShortLimitQuery,
+    page_of,
+)
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"])
 
@@ -37,8 +46,14 @@ async def create_connection(
     "",
     dependencies=[requires(*CONNECTION_READERS)],
 )
-async def list_connections(session: SessionDep, _token: TokenDep) -> list[ZoomConnectionRead]:
-    return [ZoomConnectionRead.from_model(c) for c in await service.list_connections(session)]
+async def list_connections(
+    session: SessionDep,
+    _token: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ZoomConnectionRead]:
+    rows = [ZoomConnectionRead.from_model(c) for c in await service.list_connections(session)]
+    return page_of(rows, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -96,9 +111,14 @@ async def fetch_hosts(
     dependencies=[requires(*CONNECTION_READERS)],
 )
 async def list_hosts(
-    connection_id: uuid.UUID, session: SessionDep, _token: TokenDep
-) -> list[ZoomHostRead]:
-    return [ZoomHostRead.from_model(h) for h in await service.list_hosts(session, connection_id)]
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _token: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ZoomHostRead]:
+    hosts = [ZoomHostRead.from_model(h) for h in await service.list_hosts(session, connection_id)]
+    return page_of(hosts, cursor=cursor, limit=limit, filters={"connection": connection_id})
 
 
 @router.put("/{connection_id}/picker", dependencies=[requires(Permission.MANAGE_CONNECTIONS)])
@@ -117,10 +137,17 @@ async def list_meeting_choices(
     session: SessionDep,
     _token: TokenDep,
     kind: ZoomKind | None = None,
-) -> list[MeetingChoiceRead]:
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[MeetingChoiceRead]:
     """The meetings or webinars the "link existing" picker offers (as last fetched)."""
     choices = await service.list_meeting_choices(session, connection_id, kind)
-    return [MeetingChoiceRead.from_model(c) for c in choices]
+    return page_of(
+        [MeetingChoiceRead.from_model(c) for c in choices],
+        cursor=cursor,
+        limit=limit,
+        filters={"connection": connection_id, "kind": kind},
+    )
 
 
 @router.get(
@@ -131,8 +158,11 @@ async def list_webhook_events(
     session: SessionDep,
     _token: TokenDep,
     state: Literal["applied", "pending", "failed"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[WebhookEventRead]:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[WebhookEventRead]:
     """Zoom's webhook events received for this connection, newest first; `state=failed` lists
     the ones the worker could not apply, each with its reason."""
-    return await service.list_webhook_events(session, connection_id, state=state, limit=limit)
+    return await listing.list_webhook_events(
+        session, connection_id, state=state, cursor=cursor, limit=limit
+    )

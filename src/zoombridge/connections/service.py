@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Sequence
-from typing import Literal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +18,12 @@ from zoombridge.connections.models import ZoomConnection, ZoomHost, ZoomKind, Zo
 from zoombridge.connections.repository import ConnectionNameTakenError, ZoomConnectionRepository
 from zoombridge.connections.schemas import (
     PickerUpdate,
-    WebhookEventRead,
     ZoomConnectionCreate,
     ZoomConnectionUpdate,
 )
 from zoombridge.connections.signals import connection_deleting
 from zoombridge.db.base import utc_now
-from zoombridge.engine.inbox import MAX_APPLY_ATTEMPTS
-from zoombridge.engine.models import InboundWebhook
 from zoombridge.errors import Conflict, FieldProblem, InvalidInput, NotFoundError, invalid
-
-WebhookState = Literal["applied", "pending", "failed"]
 
 
 def _name_taken(exc: ConnectionNameTakenError) -> Conflict:
@@ -167,48 +161,3 @@ async def list_meeting_choices(
         statement = statement.where(ZoomMeetingChoice.kind == kind.value)
     statement = statement.order_by(ZoomMeetingChoice.start_time, ZoomMeetingChoice.topic)
     return (await session.scalars(statement)).all()
-
-
-async def list_webhook_events(
-    session: AsyncSession,
-    connection_id: uuid.UUID,
-    *,
-    state: WebhookState | None = None,
-    limit: int = 100,
-) -> list[WebhookEventRead]:
-    """The connection's stored Zoom webhook events, newest first (optionally in one state)."""
-    await get_connection(session, connection_id)
-    query = (
-        select(InboundWebhook)
-        .where(InboundWebhook.connection_id == connection_id)
-        .order_by(InboundWebhook.received_at.desc(), InboundWebhook.id)
-        .limit(limit)
-    )
-    applied = InboundWebhook.processed_at.is_not(None)
-    gave_up = InboundWebhook.attempts >= MAX_APPLY_ATTEMPTS
-    if state == "applied":
-        query = query.where(applied)
-    elif state == "failed":
-        query = query.where(~applied, gave_up)
-    elif state == "pending":
-        query = query.where(~applied, ~gave_up)
-    return [_webhook_event(row) for row in await session.scalars(query)]
-
-
-def _webhook_event(row: InboundWebhook) -> WebhookEventRead:
-    state: WebhookState = (
-        "applied"
-        if row.processed_at is not None
-        else "failed"
-        if row.attempts >= MAX_APPLY_ATTEMPTS
-        else "pending"
-    )
-    return WebhookEventRead(
-        id=row.id,
-        event=row.event,
-        received_at=row.received_at,
-        state=state,
-        attempts=row.attempts,
-        error=row.error,
-        applied_at=row.processed_at,
-    )

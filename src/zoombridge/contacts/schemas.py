@@ -77,11 +77,6 @@ class ContactOut(BaseModel):
     updated_at: datetime
 
 
-class ContactPage(BaseModel):
-    count: int = Field(description="Contacts matching, over all pages")
-    contacts: list[ContactOut]
-
-
 class ContactCreate(BaseModel):
     email: Email
     first_name: Name = ""
@@ -193,7 +188,9 @@ class SegmentQuery(BaseModel):
 
 class SearchIn(SegmentQuery):
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    cursor: str | None = Field(
+        default=None, description="`next_cursor` of the previous page; omit for the first page"
+    )
 
 
 class SegmentIn(BaseModel):

@@ -38,6 +38,13 @@ MAX_LIMIT = 500
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"rows per page (default {DEFAULT_LIMIT})")
 ]
+# Settings-sized lists (tokens, users, templates, connections …) answer in the same envelope with
+# room for all their rows on one page by default.
+SHORT_LIST_LIMIT = MAX_LIMIT
+ShortLimitQuery = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"rows per page (default {SHORT_LIST_LIMIT})"),
+]
 CursorQuery = Annotated[
     str | None, Query(description="`next_cursor` of the previous page; omit for the first page")
 ]
@@ -149,17 +156,23 @@ async def paginate(
     return rows, next_cursor, total
 
 
+def by_id(row: Any) -> str:
+    """The usual `key` of `page_of`: the row's id."""
+    return str(row.id)
+
+
 def page_of(
     rows: Sequence[T],
     *,
     cursor: str | None,
     limit: int,
-    filters: Mapping[str, object],
-    key: Callable[[T], str],
+    filters: Mapping[str, object] | None = None,
+    key: Callable[[T], str] = by_id,
 ) -> Page[T]:
     """A page cut from a short list already in memory (settings-sized lists: tokens, users,
     templates, connections), so every list route answers in the same envelope. `key` is each
     row's unique id, in the order `rows` is already sorted."""
+    filters = filters or {}
     start = 0
     if cursor:
         [after] = decode_cursor(cursor, filters, 1)
@@ -170,5 +183,29 @@ def page_of(
     return Page(
         items=chosen,
         next_cursor=encode_cursor([key(chosen[-1])], filters) if more and chosen else None,
+        total=len(rows),
+    )
+
+
+def by_position(
+    rows: Sequence[T],
+    *,
+    cursor: str | None,
+    limit: int,
+    filters: Mapping[str, object] | None = None,
+) -> Page[T]:
+    """`page_of` for rows with no id of their own (a contact's timeline): the cursor holds the
+    position of the last row shown, in the list as it is built on each request."""
+    filters = filters or {}
+    start = 0
+    if cursor:
+        [after] = decode_cursor(cursor, filters, 1)
+        start = int(str(after)) + 1 if str(after).isdigit() else len(rows)
+    chosen = list(rows[start : start + limit])
+    more = start + limit < len(rows)
+    last = str(start + len(chosen) - 1)
+    return Page(
+        items=chosen,
+        next_cursor=encode_cursor([last], filters) if more and chosen else None,
         total=len(rows),
     )

@@ -13,7 +13,15 @@ from zoombridge.accounts.permissions import OUTBOX_READERS, Permission
 from zoombridge.errors import NotFoundError
 from zoombridge.events.reach import api_event_in_reach
 from zoombridge.kit.http import SessionDep
-from zoombridge.kit.pages import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from zoombridge.kit.pages import (
+    DEFAULT_LIMIT,
+    SHORT_LIST_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    ShortLimitQuery,
+    page_of,
+)
 from zoombridge.notifications import listing, service
 from zoombridge.notifications.models import Audience, EmailState
 from zoombridge.notifications.schemas import (
@@ -51,8 +59,14 @@ async def delete_smtp(session: SessionDep, _token: TokenDep) -> Response:
 
 
 @router.get("/email-templates", dependencies=[requires(Permission.MANAGE_SETTINGS)])
-async def list_templates(session: SessionDep, _token: TokenDep) -> list[EmailTemplateOut]:
-    return await service.list_templates(session)
+async def list_templates(
+    session: SessionDep,
+    _token: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[EmailTemplateOut]:
+    templates = await service.list_templates(session)
+    return page_of(templates, cursor=cursor, limit=limit, key=lambda t: t.key)
 
 
 @router.get("/email-templates/{key}", dependencies=[requires(Permission.MANAGE_SETTINGS)])

@@ -13,6 +13,7 @@ from zoombridge.courses.service.course_events import get_course_event
 from zoombridge.db.base import utc_now
 from zoombridge.errors import NotFoundError
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import SHORT_LIST_LIMIT, CursorQuery, Page, ShortLimitQuery, page_of
 from zoombridge.results.chart import attendance_svg
 from zoombridge.results.schemas import (
     AssignIn,
@@ -107,10 +108,21 @@ async def override(
 
 
 @router.get("/course-events/{event_id}/statements")
-async def statements(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> list[StatementOut]:
+async def statements(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[StatementOut]:
     """The xAPI statements of the course event and how sending them went."""
     await get_course_event(session, actor, event_id)
-    return await lrs.statements(session, event_id)
+    return page_of(
+        await lrs.statements(session, event_id),
+        cursor=cursor,
+        limit=limit,
+        filters={"event": event_id},
+    )
 
 
 @router.get("/settings/lrs", dependencies=SETTINGS)

@@ -26,9 +26,10 @@ from zoombridge.contacts.schemas import (
     WebinarOut,
     WebinarUpdate,
 )
-from zoombridge.contacts.service import register, settings, webinars
+from zoombridge.contacts.service import listing, register, settings, webinars
 from zoombridge.db.base import utc_now
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import SHORT_LIST_LIMIT, CursorQuery, Page, ShortLimitQuery, page_of
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 MANAGE = [requires(Permission.MANAGE_CONTACTS)]
@@ -77,10 +78,19 @@ async def request_listing(
 
 @router.get("/crm/hosts", summary="The Zoom users of the connections", dependencies=MANAGE)
 async def list_crm_hosts(
-    session: SessionDep, _: TokenDep, connection_id: uuid.UUID | None = None
-) -> list[HostOut]:
+    session: SessionDep,
+    _: TokenDep,
+    connection_id: uuid.UUID | None = None,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[HostOut]:
     found = await settings.list_hosts(session, connection_id)
-    return [HostOut.model_validate(h, from_attributes=True) for h in found]
+    return page_of(
+        [HostOut.model_validate(h, from_attributes=True) for h in found],
+        cursor=cursor,
+        limit=limit,
+        filters={"connection_id": connection_id},
+    )
 
 
 @router.patch(
@@ -98,9 +108,23 @@ async def update_host(
 
 @router.get("/crm/webinars", summary="The hosts' webinars, synced or not", dependencies=MANAGE)
 async def list_webinars(
-    session: SessionDep, _: TokenDep, connection_id: uuid.UUID | None = None
-) -> list[WebinarOut]:
-    return await webinars.views(session, await webinars.list_webinars(session, connection_id))
+    session: SessionDep,
+    _: TokenDep,
+    connection_id: uuid.UUID | None = None,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[WebinarOut]:
+    page = page_of(
+        await webinars.list_webinars(session, connection_id),
+        cursor=cursor,
+        limit=limit,
+        filters={"connection_id": connection_id},
+    )
+    return Page(
+        items=await webinars.views(session, page.items),
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.get("/crm/webinars/{webinar_id}", summary="One webinar", dependencies=MANAGE)
@@ -140,9 +164,10 @@ async def list_syncs(
     webinar_id: uuid.UUID,
     session: SessionDep,
     _: TokenDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[SyncOut]:
-    return await webinars.syncs(session, webinar_id, limit)
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="rows per page (default 20)")] = 20,
+) -> Page[SyncOut]:
+    return await listing.syncs_page(session, webinar_id, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -151,9 +176,18 @@ async def list_syncs(
     dependencies=MANAGE,
 )
 async def not_synced(
-    webinar_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[NotSyncedAttendeeOut]:
-    return await webinars.not_synced_attendees(session, webinar_id)
+    webinar_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[NotSyncedAttendeeOut]:
+    return page_of(
+        await webinars.not_synced_attendees(session, webinar_id),
+        cursor=cursor,
+        limit=limit,
+        filters={"webinar": webinar_id},
+    )
 
 
 @router.post(
@@ -193,8 +227,14 @@ def _created(row: ContactAutomation, secret: str) -> AutomationCreated:
 
 
 @router.get("/crm/automations", summary="Inbound automation webhooks", dependencies=MANAGE)
-async def list_automations(session: SessionDep, _: TokenDep) -> list[AutomationOut]:
-    return [automation_view(a) for a in await register.list_automations(session)]
+async def list_automations(
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[AutomationOut]:
+    rows = [automation_view(a) for a in await register.list_automations(session)]
+    return page_of(rows, cursor=cursor, limit=limit)
 
 
 @router.post(

@@ -16,7 +16,6 @@ from zoombridge.contacts.models import ContactRegisterRequest, ContactSegment
 from zoombridge.contacts.schemas import (
     ContactCreate,
     ContactOut,
-    ContactPage,
     ContactUpdate,
     MergeIn,
     RegisterIn,
@@ -29,10 +28,20 @@ from zoombridge.contacts.schemas import (
     SegmentQuery,
     TimelineEntryOut,
 )
-from zoombridge.contacts.service import people, register, segments, timeline
+from zoombridge.contacts.service import listing, people, register, segments, timeline
 from zoombridge.db.base import utc_now
 from zoombridge.errors import invalid
 from zoombridge.kit.http import SessionDep, sessionmaker_of
+from zoombridge.kit.pages import (
+    DEFAULT_LIMIT,
+    SHORT_LIST_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    ShortLimitQuery,
+    by_position,
+    page_of,
+)
 from zoombridge.kit.text import check_one_line
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
@@ -49,9 +58,10 @@ async def list_contacts(
     _: TokenDep,
     q: Annotated[str | None, Query(max_length=255, description="Part of an email or name")] = None,
     deleted: Annotated[bool, Query(description="List the deleted contacts instead")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> ContactPage:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ContactOut]:
+    """Contacts by email, a page at a time."""
     if q:
         try:
             check_one_line(q)
@@ -63,12 +73,7 @@ async def list_contacts(
             "conditions": [{"kind": "state", "state": "deleted"}] if deleted else [],
         }
     )
-    return await _page(session, query, limit, offset)
-
-
-async def _page(session: SessionDep, query: SegmentQuery, limit: int, offset: int) -> ContactPage:
-    count, found = await segments.count_and_page(session, query, limit=limit, offset=offset)
-    return ContactPage(count=count, contacts=await people.views(session, found))
+    return await listing.contacts_page(session, query, cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -76,8 +81,8 @@ async def _page(session: SessionDep, query: SegmentQuery, limit: int, offset: in
     summary="Contacts matching segment conditions (all/any), counted, a page at a time",
     dependencies=MANAGE,
 )
-async def search(data: SearchIn, session: SessionDep, _: TokenDep) -> ContactPage:
-    return await _page(session, data, data.limit, data.offset)
+async def search(data: SearchIn, session: SessionDep, _: TokenDep) -> Page[ContactOut]:
+    return await listing.contacts_page(session, data, cursor=data.cursor, limit=data.limit)
 
 
 def _csv(body: AsyncIterator[str], name: str) -> StreamingResponse:
@@ -167,11 +172,20 @@ async def add_email(
     dependencies=MANAGE,
 )
 async def get_timeline(
-    contact_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[TimelineEntryOut]:
+    contact_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[TimelineEntryOut]:
     contact = await people.get_contact(session, contact_id)
     entries = await timeline.timeline(session, contact, await people.emails_of(session, contact))
-    return [TimelineEntryOut.model_validate(e, from_attributes=True) for e in entries]
+    return by_position(
+        [TimelineEntryOut.model_validate(e, from_attributes=True) for e in entries],
+        cursor=cursor,
+        limit=limit,
+        filters={"contact": contact_id},
+    )
 
 
 # --- register action ---------------------------------------------------------------------------
@@ -216,12 +230,24 @@ async def register_person(
     dependencies=MANAGE,
 )
 async def list_requests(
-    contact_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[RegisterRequestOut]:
+    contact_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[RegisterRequestOut]:
     await people.get_contact(session, contact_id)
-    return [
-        await _request_view(session, r) for r in await register.requests_of(session, contact_id)
-    ]
+    page = page_of(
+        await register.requests_of(session, contact_id),
+        cursor=cursor,
+        limit=limit,
+        filters={"contact": contact_id},
+    )
+    return Page(
+        items=[await _request_view(session, r) for r in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.get(
@@ -249,8 +275,18 @@ async def _segment_view(session: SessionDep, segment: ContactSegment) -> Segment
 
 
 @router.get("/segments", summary="Saved segments with their counts", dependencies=MANAGE)
-async def list_segments(session: SessionDep, _: TokenDep) -> list[SegmentOut]:
-    return [await _segment_view(session, s) for s in await segments.list_segments(session)]
+async def list_segments(
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[SegmentOut]:
+    page = page_of(await segments.list_segments(session), cursor=cursor, limit=limit)
+    return Page(
+        items=[await _segment_view(session, s) for s in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.post("/segments", status_code=201, summary="Save a segment", dependencies=MANAGE)
@@ -288,11 +324,12 @@ async def segment_contacts(
     segment_id: uuid.UUID,
     session: SessionDep,
     _: TokenDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> ContactPage:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ContactOut]:
     segment = await segments.get_segment(session, segment_id)
-    return await _page(session, segments.query_of(segment), limit, offset)
+    query = segments.query_of(segment)
+    return await listing.contacts_page(session, query, cursor=cursor, limit=limit)
 
 
 @router.get(

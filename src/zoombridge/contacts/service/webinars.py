@@ -168,10 +168,10 @@ async def syncs(session: AsyncSession, webinar_id: uuid.UUID, limit: int = 20) -
             .limit(limit)
         )
     )
-    return [await _sync_view(session, run) for run in runs]
+    return [await sync_view(session, run) for run in runs]
 
 
-async def _sync_view(session: AsyncSession, run: ContactSync) -> SyncOut:
+async def sync_view(session: AsyncSession, run: ContactSync) -> SyncOut:
     counts = await session.execute(
         select(ContactSyncNote.category, ContactSyncNote.reason, func.count())
         .where(ContactSyncNote.sync_id == run.id)

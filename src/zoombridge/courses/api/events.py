@@ -25,6 +25,7 @@ from zoombridge.courses.schemas import (
 )
 from zoombridge.courses.service import course_events, enrolment, providers
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import SHORT_LIST_LIMIT, CursorQuery, Page, ShortLimitQuery, page_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -38,10 +39,17 @@ Enroller = Annotated[Actor, requires(Permission.ENROL_LEARNERS)]
 
 
 @router.get("/providers", tags=["courses: providers"], dependencies=[requires(*CONNECTION_READERS)])
-async def list_providers(session: SessionDep) -> list[ProviderOut]:
-    return [
-        await providers.provider_out(session, p) for p in await providers.list_providers(session)
-    ]
+async def list_providers(
+    session: SessionDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[ProviderOut]:
+    page = page_of(await providers.list_providers(session), cursor=cursor, limit=limit)
+    return Page(
+        items=[await providers.provider_out(session, p) for p in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )
 
 
 @router.post(
@@ -89,8 +97,14 @@ TAG: list[str | Enum] = ["courses: course events"]
 
 
 @router.get("/course-events", tags=TAG)
-async def list_course_events(session: SessionDep, actor: EventReader) -> list[CourseEventSummary]:
-    return await course_events.list_course_events(session, actor)
+async def list_course_events(
+    session: SessionDep,
+    actor: EventReader,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[CourseEventSummary]:
+    rows = await course_events.list_course_events(session, actor)
+    return page_of(rows, cursor=cursor, limit=limit)
 
 
 @router.post("/course-events", status_code=201, tags=TAG)
@@ -129,9 +143,19 @@ async def cancel_course_event(
 
 @router.get("/course-events/{event_id}/enrolments", tags=TAG)
 async def list_enrolments(
-    event_id: uuid.UUID, session: SessionDep, actor: EventReader
-) -> list[EnrolmentOut]:
-    return await enrolment.list_enrolments(session, actor, event_id)
+    event_id: uuid.UUID,
+    session: SessionDep,
+    actor: EventReader,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[EnrolmentOut]:
+    return page_of(
+        await enrolment.list_enrolments(session, actor, event_id),
+        cursor=cursor,
+        limit=limit,
+        filters={"event": event_id},
+        key=lambda e: str(e.learner_id),
+    )
 
 
 @router.post("/course-events/{event_id}/enrolments", tags=TAG)

@@ -24,9 +24,18 @@ from zoombridge.courses.schemas import (
     OrganisationIn,
     OrganisationOut,
 )
-from zoombridge.courses.service import enrolment, my_events, structure
+from zoombridge.courses.service import enrolment, listing, my_events, structure
 from zoombridge.courses.service.scope import get_visible
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import (
+    DEFAULT_LIMIT,
+    SHORT_LIST_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    ShortLimitQuery,
+    page_of,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["courses: structure and learners"])
 
@@ -37,10 +46,16 @@ Writer = Annotated[Actor, requires(Permission.ENROL_LEARNERS)]
 
 def _holder_routes(path: str, model: Any, body: Any, out: Any, what: str) -> None:
     @router.get(
-        f"/{path}", summary=f"List {path}", operation_id=f"list_{path}", response_model=list[out]
+        f"/{path}", summary=f"List {path}", operation_id=f"list_{path}", response_model=Page[out]
     )
-    async def list_rows(session: SessionDep, actor: Reader) -> Any:
-        return await structure.list_holders(session, actor, model)
+    async def list_rows(
+        session: SessionDep,
+        actor: Reader,
+        cursor: CursorQuery = None,
+        limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+    ) -> Any:
+        rows = await structure.list_holders(session, actor, model)
+        return page_of(rows, cursor=cursor, limit=limit)
 
     @router.post(
         f"/{path}",
@@ -93,20 +108,13 @@ async def list_learners(
     organisation_id: uuid.UUID | None = None,
     group_id: uuid.UUID | None = None,
     course_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[LearnerOut]:
-    return await structure.list_learners(
-        session,
-        actor,
-        organisation_id=organisation_id,
-        group_id=group_id,
-        course_id=course_id,
-        q=q,
-        limit=limit,
-        offset=offset,
-    )
+    q: Annotated[str | None, Query(max_length=100, description="name or email")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[LearnerOut]:
+    """Learners by last name, first name and email."""
+    filters = listing.LearnerFilters(organisation_id, group_id, course_id, q)
+    return await listing.list_learners(session, actor, filters, cursor=cursor, limit=limit)
 
 
 @router.post("/learners", status_code=201)

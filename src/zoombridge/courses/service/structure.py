@@ -141,43 +141,8 @@ def _learner_out(
     )
 
 
-async def list_learners(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    organisation_id: uuid.UUID | None = None,
-    group_id: uuid.UUID | None = None,
-    course_id: uuid.UUID | None = None,
-    q: str | None = None,
-    limit: int = 500,
-    offset: int = 0,
-) -> list[LearnerOut]:
-    query = select(Learner).where(within(actor, Learner.department_id))
-    if organisation_id is not None:
-        query = query.where(Learner.organisation_id == organisation_id)
-    if group_id is not None:
-        query = query.where(
-            Learner.id.in_(select(GroupMember.learner_id).where(GroupMember.group_id == group_id))
-        )
-    if course_id is not None:
-        query = query.where(
-            Learner.id.in_(
-                select(CourseMember.learner_id).where(CourseMember.course_id == course_id)
-            )
-        )
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            func.lower(Learner.first_name + " " + Learner.last_name).like(like)
-            | Learner.email.like(like)
-        )
-    learners = list(
-        await session.scalars(
-            query.order_by(Learner.last_name, Learner.first_name, Learner.email)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+async def learner_outs(session: AsyncSession, learners: Sequence[Learner]) -> list[LearnerOut]:
+    """The learners with their groups and courses, read with two queries for all of them."""
     ids = [learner.id for learner in learners]
     groups: dict[uuid.UUID, list[uuid.UUID]] = {}
     courses: dict[uuid.UUID, list[uuid.UUID]] = {}

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import SecretStr, ValidationError
 
 from zoombridge.accounts.permissions import Permission
+from zoombridge.connections import listing
 from zoombridge.connections import service as connections
 from zoombridge.connections.models import ZoomConnection, ZoomPlan
 from zoombridge.connections.schemas import (
@@ -131,9 +132,9 @@ async def detail_page(request: Request, session: SessionDep, connection_id: str)
     connection = await _connection(session, connection_id)
     hosts = await connections.list_hosts(session, connection.id)
     choices = await connections.list_meeting_choices(session, connection.id)
-    failed_webhooks = await connections.list_webhook_events(
-        session, connection.id, state="failed", limit=50
-    )
+    failed_webhooks = (
+        await listing.list_webhook_events(session, connection.id, state="failed", limit=50)
+    ).items
     view = ZoomConnectionRead.from_model(connection)
     return render(
         request,

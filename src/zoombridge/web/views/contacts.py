@@ -12,24 +12,26 @@ from pydantic import ValidationError
 from zoombridge.accounts.permissions import Permission
 from zoombridge.contacts.schemas import (
     ContactCreate,
+    ContactOut,
     MergeIn,
     RegisterIn,
     SecondaryEmailIn,
     SegmentIn,
     SegmentQuery,
 )
-from zoombridge.contacts.service import people, register, segments, timeline
+from zoombridge.contacts.service import listing, people, register, segments, timeline
 from zoombridge.db.base import utc_now
 from zoombridge.errors import DomainError, NotFoundError
 from zoombridge.kit.http import SessionDep, sessionmaker_of
+from zoombridge.kit.pages import Page
 from zoombridge.web.auth_session import Allowed, Csrf, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
 router = ui_router()
 CONTACTS = [Allowed(Permission.MANAGE_CONTACTS)]
 FORM = [Allowed(Permission.MANAGE_CONTACTS), Csrf]
-PAGE = 50
 # The filter form's fields, as the list page's query string carries them.
 FILTERS = (
     "q",
@@ -97,8 +99,6 @@ def _params(request: Request) -> dict[str, str]:
 @router.get("/contacts", response_class=HTMLResponse, dependencies=CONTACTS)
 async def list_page(request: Request, session: SessionDep) -> Response:
     form = _params(request)
-    raw_offset = request.query_params.get("offset", "0")
-    offset = min(int(raw_offset), 10_000_000) if raw_offset.isdigit() else 0
     errors: dict[str, str] = {}
     saved = await segments.list_segments(session)
     chosen = request.query_params.get("segment")
@@ -110,21 +110,24 @@ async def list_page(request: Request, session: SessionDep) -> Response:
             )
         else:
             query = filters_to_query(form)
-        count, found = await segments.count_and_page(session, query, limit=PAGE, offset=offset)
+        page, pager = await lists.one_page(
+            request,
+            lambda cursor, limit: listing.contacts_page(session, query, cursor=cursor, limit=limit),
+        )
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, NotFoundError):
             raise
         problems = pydantic_problems(exc) if isinstance(exc, ValidationError) else exc.field_errors
         errors = {p.field: p.message for p in problems} or {"form": str(exc)}
-        found, count = [], 0
+        page = Page[ContactOut](items=[], next_cursor=None, total=0)
+        pager = lists.pager(request, page, 0)
     counts = {s.id: await segments.count(session, segments.query_of(s)) for s in saved}
     return render(
         request,
         "contacts.html",
-        contacts=await people.views(session, found),
-        count=count,
-        offset=offset,
-        page_size=PAGE,
+        contacts=page.items,
+        count=page.total,
+        pager=pager,
         form=form,
         errors=errors,
         segments=saved,

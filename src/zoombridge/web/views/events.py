@@ -18,7 +18,7 @@ from zoombridge.attendance.service import event_pulls
 from zoombridge.connections import service as connections
 from zoombridge.connections.models import ZoomKind
 from zoombridge.connections.schemas import MeetingChoiceRead
-from zoombridge.errors import DomainError, FieldProblem, InvalidInput, NotFoundError
+from zoombridge.errors import DomainError, FieldProblem, NotFoundError
 from zoombridge.events import service as events
 from zoombridge.events.models import EventStatus, LinkState
 from zoombridge.events.reach import check_department_of_new_event
@@ -234,17 +234,16 @@ async def list_page(request: Request, session: SessionDep, actor: CurrentActor) 
         zoom_state=lists.choice(request, "zoom_state", ZoomState),
         departments=actor.department_ids,
     )
-    try:
-        page = await events.list_events(
-            session, filters, cursor=lists.cursor(request), limit=lists.limit(request)
-        )
-    except InvalidInput:  # a cursor from before the filters changed: start from the top
-        page = await events.list_events(session, filters, limit=lists.limit(request))
+    # A cursor from before the filters changed starts the list from the top.
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: events.list_events(session, filters, cursor=cursor, limit=limit),
+    )
     return render(
         request,
         "events.html",
         events=page.items,
-        pager=lists.pager(request, page, lists.shown_from(request)),
+        pager=pager,
         filters={k: "" if v is None else str(v) for k, v in filters.as_dict().items()},
         filtered=any(v not in (None, "") for v in filters.as_dict().values()),
         statuses=list(EventStatus),

@@ -23,10 +23,11 @@ from zoombridge.courses.schemas import (
     ProviderIn,
     ProviderUpdate,
 )
-from zoombridge.courses.service import my_events, providers, structure
+from zoombridge.courses.service import listing, my_events, providers, structure
 from zoombridge.errors import DomainError, FieldProblem
 from zoombridge.kit.http import SessionDep
 from zoombridge.web.auth_session import Allowed, Csrf, CurrentActor, flash
+from zoombridge.web.views import lists
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
 from zoombridge.web.views.forms import pydantic_problems
 
@@ -174,11 +175,25 @@ async def add_group(request: Request, session: SessionDep, actor: CurrentActor) 
 
 @router.get("/learners", response_class=HTMLResponse, dependencies=READ)
 async def learners_page(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
-    q = request.query_params.get("q") or None
+    q = lists.text(request, "q")
+    filters = listing.LearnerFilters(
+        # Named apart from the add-learners form's own organisation and group fields.
+        organisation_id=lists.an_id(request, "in_organisation"),
+        group_id=lists.an_id(request, "in_group"),
+        q=q,
+    )
+    page, pager = await lists.one_page(
+        request,
+        lambda cursor, limit: listing.list_learners(
+            session, actor, filters, cursor=cursor, limit=limit
+        ),
+    )
     return render(
         request,
         "learners.html",
-        learners=await structure.list_learners(session, actor, q=q, limit=200),
+        learners=page.items,
+        pager=pager,
+        filters=lists.form_values(filters.as_dict()),
         organisations=await structure.list_holders(session, actor, Organisation),
         groups=await structure.list_holders(session, actor, LearnerGroup),
         departments=await list_departments(session, actor),
