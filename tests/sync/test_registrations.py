@@ -193,3 +193,31 @@ async def test_more_than_one_claim_round_in_one_pass_each_registrant_once(
     assert {r.state for r in rows.values()} == {RegistrationState.REGISTERED}
     assert {r.zoom_requests for r in rows.values()} == {1}
     assert all(r.lease_owner is None for r in rows.values())
+
+
+async def test_a_batch_still_filling_waits_for_the_rows_arriving(
+    world: World, make_worker: WorkerFactory
+) -> None:
+    """With a fill wait, a part-filled batch of a single-occurrence webinar is held while rows
+    still arrive, so 45 people arriving in two bursts go in 2 calls (not 3), and the last
+    part-filled batch goes once nothing more arrives."""
+    import asyncio
+
+    _, link = await world.event(ZoomKind.WEBINAR)
+    worker = make_worker(batch_fill_wait=0.5)
+    await worker.run_once()  # the webinar is created in Zoom first
+    await world.register(link, emails(20))
+
+    async def later() -> None:
+        await asyncio.sleep(0.15)
+        await world.register(link, emails(25, prefix="q"))
+
+    arriving = asyncio.create_task(later())
+    await worker.run_once()
+    await arriving
+    await worker.run_once()
+
+    link = await world.get(MeetingLink, link.id)
+    assert link.zoom_meeting_id is not None
+    assert len(world.registrants(link.zoom_meeting_id)) == 45
+    assert world.calls("addBatch") == 2  # 30 + 15: the fewest calls for 45

@@ -23,8 +23,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, distinct, exists, func, select, update
+from sqlalchemy import and_, bindparam, distinct, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, raiseload
@@ -218,23 +219,26 @@ async def create_order(
 # --- seats (O4) ------------------------------------------------------------------------------
 
 
-def _new_people(order_ids: Sequence[uuid.UUID]) -> object:
-    """How many distinct people of these orders hold no other ticket of the event (looked up
-    per email by the (event, email) index, whatever the size of the event)."""
-    mine, other = aliased(Attendee), aliased(Attendee)
-    held_elsewhere = exists().where(
-        other.event_id == mine.event_id,
-        other.email == mine.email,
-        other.order_id.not_in(order_ids),
-        other.cancelled_at.is_(None),
-        Order.id == other.order_id,
+# Built once: constructing aliases costs more than the statement itself.
+_MINE, _OTHER = aliased(Attendee), aliased(Attendee)
+_NEW_PEOPLE = select(func.count(distinct(_MINE.email))).where(
+    _MINE.order_id.in_(bindparam("order_ids", expanding=True)),
+    _MINE.cancelled_at.is_(None),
+    ~exists().where(
+        _OTHER.event_id == _MINE.event_id,
+        _OTHER.email == _MINE.email,
+        _OTHER.order_id.not_in(bindparam("order_ids", expanding=True)),
+        _OTHER.cancelled_at.is_(None),
+        Order.id == _OTHER.order_id,
         Order.status == OrderStatus.COMPLETED,
-    )
-    return (
-        select(func.count(distinct(mine.email)))
-        .where(mine.order_id.in_(order_ids), mine.cancelled_at.is_(None), ~held_elsewhere)
-        .scalar_subquery()
-    )
+    ),
+)
+
+
+def _new_people(order_ids: Sequence[uuid.UUID]) -> Any:
+    """How many distinct people of these orders hold no other ticket of the event (looked up
+    per email by the (event, email) index, whatever the event's size)."""
+    return _NEW_PEOPLE.params(order_ids=list(order_ids)).scalar_subquery()
 
 
 async def take_seats(session: AsyncSession, target: OrderTarget, orders: Sequence[Order]) -> None:
@@ -261,7 +265,7 @@ async def take_seats(session: AsyncSession, target: OrderTarget, orders: Sequenc
         raise Conflict(CANCELLED_EVENT)
     limit, reason = target.seat_limit()
     if limit is not None and event.seats_taken > limit:
-        needed = await session.scalar(select(_new_people(order_ids)))  # type: ignore[call-overload]
+        needed = await session.scalar(select(_new_people(order_ids)))
         raise capacity_exceeded(
             max(limit - (event.seats_taken - int(needed or 0)), 0), int(needed or 0), reason
         )
