@@ -246,6 +246,31 @@ async def cpu_per_request(
     return (time.process_time() - started) * 1000 / orders
 
 
+async def intake_rates(http: httpx.AsyncClient, url: str, requests: int = 3) -> tuple[float, float]:
+    """Attendees per second (wall clock) through bulk intake and through CSV import, each on
+    its own new people of the same event."""
+    started = time.perf_counter()
+    for r in range(requests):
+        body = {"orders": [_body(f"bulk{r}x", n) for n in range(100)]}
+        answer = await http.post(f"{url}/bulk", json=body)
+        if answer.status_code != 200 or answer.json()["created"] != 100:
+            raise SystemExit(f"bulk: HTTP {answer.status_code} {answer.text[:300]}")
+    bulk = requests * 100 * ATTENDEES / (time.perf_counter() - started)
+    csv_url = url.removesuffix("/orders") + "/attendees.csv"
+    started = time.perf_counter()
+    for r in range(requests):
+        rows = "".join(f"csv{r}x{n}@example.com,Ada,Tester\n" for n in range(100 * ATTENDEES))
+        answer = await http.post(
+            csv_url,
+            content="email,first_name,last_name\n" + rows,
+            headers={"Content-Type": "text/csv"},
+        )
+        if answer.status_code != 200:
+            raise SystemExit(f"csv: HTTP {answer.status_code} {answer.text[:300]}")
+    csv = requests * 100 * ATTENDEES / (time.perf_counter() - started)
+    return bulk, csv
+
+
 ROUND = 50  # orders per turn: the four lines take turns, so a busy machine weighs on all alike
 
 
@@ -290,6 +315,7 @@ async def main_async(orders: int, existing: int) -> int:
                 order_completed.connect(receiver)
         turns = max(orders // ROUND, 1)
         baseline, empty, full, alone = (spent[k] / turns for k in spent)
+        bulk_rate, csv_rate = await intake_rates(empty_http, empty_url)
         counter.watch_receivers()
         counter.own = counter.receivers = 0
         await cpu_per_request(empty_http, empty_url, "s", 1, keyed=True, warm=0)
@@ -311,6 +337,11 @@ async def main_async(orders: int, existing: int) -> int:
     print(
         f"  of which the receivers (ticket emails, contacts): {empty - alone:.2f} ms; the order "
         f"alone {alone:.2f} ms, ratio {alone / baseline:.2f} to the baseline"
+    )
+    print(
+        f"bulk intake: {bulk_rate:,.0f} attendees/s (100 orders x {ATTENDEES} a request) vs CSV "
+        f"import {csv_rate:,.0f} attendees/s (300 rows a file), ratio {bulk_rate / csv_rate:.2f} "
+        "(target >= 1)"
     )
     print(
         f"order CPU at {existing:,} existing attendees: {full:.2f} ms vs {empty:.2f} ms empty, "
