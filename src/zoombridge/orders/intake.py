@@ -193,7 +193,7 @@ async def create_order(
 
     Reads first; on SQLite the write lock is taken only for the writes (`begin_writes`)."""
     completed = data.status is OrderStatus.COMPLETED
-    target = await load_target(session, event_id, lock=completed)
+    target = await load_target(session, event_id, lock=False)
     refuse_for_event(target, data)
     await begin_writes(session)
     order = build_order(event_id, data)
@@ -206,14 +206,29 @@ async def create_order(
         raise
     registrations: dict[tuple[uuid.UUID, str], RegistrationOut] = {}
     if completed:
+        # The receivers first (O6 ticket emails, contacts): on PostgreSQL the event is locked
+        # only after them, so completed orders of one event take turns for as short as can be.
+        # A refusal below (capacity) rolls their writes back with the order.
+        await order_completed.send(session, order)
+        await lock_event(session, target)
         await take_seats(session, target, [order])
         registrations = await register(session, target, [order])
     elif target.links:
         registrations = await read_registrations(session, target, {a.email for a in data.attendees})
-    view = order_view(target, order, registrations)
-    if completed:
-        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
-    return order, view
+    return order, order_view(target, order, registrations)
+
+
+async def lock_event(session: AsyncSession, target: OrderTarget) -> None:
+    """On PostgreSQL, lock the event row until the transaction ends (`FOR NO KEY UPDATE`: other
+    orders may still reference it) before its seat count is read and raised, so that two
+    completed orders of one event count each other's people. A statement of its own: the
+    seat count's UPDATE then runs on a snapshot taken after the lock. SQLite serialises writers
+    anyway (and has no row locks)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        select(Event.id).where(Event.id == target.event.id).with_for_update(key_share=True)
+    )
 
 
 # --- seats (O4) ------------------------------------------------------------------------------
