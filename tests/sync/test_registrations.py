@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.sync.conftest import Clock, WorkerFactory, World
@@ -221,3 +222,27 @@ async def test_a_batch_still_filling_waits_for_the_rows_arriving(
     assert link.zoom_meeting_id is not None
     assert len(world.registrants(link.zoom_meeting_id)) == 45
     assert world.calls("addBatch") == 2  # 30 + 15: the fewest calls for 45
+
+
+async def test_a_claim_that_finds_nothing_takes_no_write_lock(
+    database_url: str, world: World, make_worker: WorkerFactory
+) -> None:
+    """On SQLite the worker's registrations poll reads without the write lock: while another
+    process holds the lock (the API writing) a poll that finds nothing answers at once."""
+    import asyncio
+    import sqlite3
+
+    from zoombridge.orders.tasks.registrations.step import claim_registrations
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL has none to wait for")
+    await world.event(ZoomKind.WEBINAR)  # a meeting with nothing to register
+    worker = make_worker()
+    holder = sqlite3.connect(database_url.split(":///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # held well past the claim (busy timeout 60 s)
+    try:
+        claimed = await asyncio.wait_for(claim_registrations(worker.context), timeout=10)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert claimed == []

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -288,7 +289,14 @@ async def create_orders(
                     continue
                 item.order = build_order(event_id, item.data)
                 session.add(item.order)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # A reference checked free above was taken by a request stored meanwhile.
+        raise Conflict(
+            "Another request stored an order with one of these references at the same time. "
+            "Nothing of this request was stored; send it again to get each order's answer."
+        ) from None
     for event_id, batch in batches.items():
         await _write_event(session, batch, seats[event_id])
     await _store_answers(session, token_id, items)
