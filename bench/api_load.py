@@ -183,6 +183,7 @@ async def run_load(
     workdir: Path,
     database: str,
     token_per_client: bool = False,
+    workers: int = 1,
 ) -> LoadResult:
     """Both phases against a fresh server on the empty database at `database_url`."""
     key = SecretBox.new_key()
@@ -206,7 +207,7 @@ async def run_load(
                 await session.commit()
             server = spawn_cli(
                 product_env(database_url, key, workdir),
-                ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
                 server_log,
             )
             base_url = f"http://127.0.0.1:{port}"
@@ -341,6 +342,7 @@ async def run_on(
     seconds: float,
     workdir: Path,
     token_per_client: bool = False,
+    workers: int = 1,
 ) -> LoadResult:
     """`run_load` on a fresh SQLite file or a throwaway PostgreSQL database."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
@@ -349,6 +351,7 @@ async def run_on(
         "seconds": seconds,
         "workdir": workdir,
         "token_per_client": token_per_client,
+        "workers": workers,
     }
     if database == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'zoombridge.db'}"
@@ -372,6 +375,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 seconds=args.seconds,
                 workdir=root / database,
                 token_per_client=args.token_per_client,
+                workers=args.workers,
             )
         except LookupError as exc:
             print(f"{database}: skipped: {exc}")
@@ -390,6 +394,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0, help="per phase")
     parser.add_argument("--database", choices=["sqlite", "pg", "both"], default="both")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`serve --workers N` (PostgreSQL only)"
+    )
     parser.add_argument(
         "--token-per-client",
         action="store_true",

@@ -18,6 +18,7 @@ attendee, awaited in turn, measured on a sample and projected to N.
     ./dev bench registration_throughput                          # all four scenarios, full size
     ./dev bench registration_throughput --scenario single --plan pro --attendees 500
     ./dev bench registration_throughput --database pg --recurring-attendees 200
+    ./dev bench registration_throughput --via bulk --clients 4    # bulk intake, 100 a request
 
 The test suite runs it small (tests/bench/test_registration_throughput.py).
 """
@@ -87,11 +88,14 @@ class Scenario:
     seed: int = 7
     give_up_after: float = 1_800.0
     poll_interval: float = 0.5
+    via: str = "orders"  # "orders": one request per order; "bulk": POST /orders/bulk
+    bulk_size: int = 100  # orders per bulk request
 
     @property
     def name(self) -> str:
         shape = f"recurring x{self.occurrences}" if self.recurring else "single"
-        return f"{self.attendees} {shape} {self.plan}"
+        via = f" via bulk/{self.bulk_size}" if self.via == "bulk" else ""
+        return f"{self.attendees} {shape} {self.plan}{via}"
 
 
 @dataclass
@@ -266,6 +270,32 @@ async def _enter_orders(
     result.orders = queue.qsize()
     progress_every = max(1, result.orders // 10)
 
+    async def bulk_client() -> None:
+        while True:
+            batch: list[tuple[int, list[dict[str, str]]]] = []
+            while len(batch) < scenario.bulk_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            if not batch:
+                return
+            body = {
+                "orders": [
+                    {"status": "completed", "reference": f"t-{n}", "attendees": a} for n, a in batch
+                ]
+            }
+            try:
+                answer = await http.post(f"/api/v1/events/{event_id}/orders/bulk", json=body)
+            except httpx.HTTPError as exc:
+                result.order_errors.append(f"orders {batch[0][0]}…: {exc!r}")
+                continue
+            if answer.status_code != 200:
+                result.order_errors.append(
+                    f"orders {batch[0][0]}…: HTTP {answer.status_code} {answer.text[:200]}"
+                )
+                continue
+            for item in answer.json()["results"]:
+                if item["result"] != "created":
+                    result.order_errors.append(f"order {batch[item['index']][0]}: {item}")
+
     async def client() -> None:
         while True:
             try:
@@ -287,7 +317,8 @@ async def _enter_orders(
 
     first = datetime.now(UTC)
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(scenario.clients)))
+    entering = bulk_client if scenario.via == "bulk" else client
+    await asyncio.gather(*(entering() for _ in range(scenario.clients)))
     result.entry_seconds = time.perf_counter() - started
     return first, datetime.now(UTC)
 
@@ -510,6 +541,8 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
             clients=args.clients,
             latency_ms=(args.latency_min, args.latency_max),
             sample=args.sample,
+            via=args.via,
+            bulk_size=args.bulk_size,
         )
         for shape in shapes
         for plan in plans
@@ -541,6 +574,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--latency-min", type=float, default=100.0, help="ms")
     parser.add_argument("--latency-max", type=float, default=200.0, help="ms")
+    parser.add_argument(
+        "--via",
+        choices=["orders", "bulk"],
+        default="orders",
+        help="one request per order, or bulk requests (POST /events/{id}/orders/bulk)",
+    )
+    parser.add_argument("--bulk-size", type=int, default=100, help="orders per bulk request")
     parser.add_argument(
         "--sample", type=int, default=50, help="sequential calls in the baseline sample"
     )

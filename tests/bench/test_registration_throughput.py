@@ -46,3 +46,17 @@ async def test_recurring_webinar_one_call_per_attendee_on_every_occurrence(
     assert result.registration_calls == result.calls_needed == 30
     assert result.category == "light"
     assert result.per_second == 80.0
+
+
+@pytest.mark.timeout(300)
+async def test_bulk_intake_registers_every_attendee_once(tmp_path: Path) -> None:
+    bench = load_bench("registration_throughput")
+    scenario = bench.Scenario(
+        attendees=150, plan="pro", clients=2, sample=3, via="bulk", bulk_size=20
+    )
+    result = await bench.run_on("sqlite", scenario, tmp_path)
+    print(result.report())
+    assert result.correct, result.report()
+    assert result.order_errors == []
+    assert result.calls_needed <= result.registration_calls
+    assert result.summary().startswith("summary: 150 single pro via bulk/20")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.sync.conftest import Clock, WorkerFactory, World
@@ -193,3 +194,55 @@ async def test_more_than_one_claim_round_in_one_pass_each_registrant_once(
     assert {r.state for r in rows.values()} == {RegistrationState.REGISTERED}
     assert {r.zoom_requests for r in rows.values()} == {1}
     assert all(r.lease_owner is None for r in rows.values())
+
+
+async def test_a_batch_still_filling_waits_for_the_rows_arriving(
+    world: World, make_worker: WorkerFactory
+) -> None:
+    """With a fill wait, a part-filled batch of a single-occurrence webinar is held while rows
+    still arrive, so 45 people arriving in two bursts go in 2 calls (not 3), and the last
+    part-filled batch goes once nothing more arrives."""
+    import asyncio
+
+    _, link = await world.event(ZoomKind.WEBINAR)
+    worker = make_worker(batch_fill_wait=0.5)
+    await worker.run_once()  # the webinar is created in Zoom first
+    await world.register(link, emails(20))
+
+    async def later() -> None:
+        await asyncio.sleep(0.15)
+        await world.register(link, emails(25, prefix="q"))
+
+    arriving = asyncio.create_task(later())
+    await worker.run_once()
+    await arriving
+    await worker.run_once()
+
+    link = await world.get(MeetingLink, link.id)
+    assert link.zoom_meeting_id is not None
+    assert len(world.registrants(link.zoom_meeting_id)) == 45
+    assert world.calls("addBatch") == 2  # 30 + 15: the fewest calls for 45
+
+
+async def test_a_claim_that_finds_nothing_takes_no_write_lock(
+    database_url: str, world: World, make_worker: WorkerFactory
+) -> None:
+    """On SQLite the worker's registrations poll reads without the write lock: while another
+    process holds the lock (the API writing) a poll that finds nothing answers at once."""
+    import asyncio
+    import sqlite3
+
+    from zoombridge.orders.tasks.registrations.step import claim_registrations
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL has none to wait for")
+    await world.event(ZoomKind.WEBINAR)  # a meeting with nothing to register
+    worker = make_worker()
+    holder = sqlite3.connect(database_url.split(":///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # held well past the claim (busy timeout 60 s)
+    try:
+        claimed = await asyncio.wait_for(claim_registrations(worker.context), timeout=10)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert claimed == []

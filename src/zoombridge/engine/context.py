@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from zoombridge.db.engine import sqlite_read_only
 from zoombridge.engine.backoff import Backoff
 from zoombridge.engine.clients import ClientPool
 
@@ -36,20 +37,37 @@ class SyncContext:
     # Items claimed per round by steps that claim many at once (registrations): big enough to
     # keep Zoom busy, small enough that other workers on the same queue get their share.
     claim_size: int = 600
+    # Seconds a part-filled batch of a single-occurrence meeting may wait for rows still
+    # arriving, so that each call carries as many registrants as it can (0: send at once).
+    batch_fill_wait: float = 0.0
 
     def now(self) -> datetime:
         return self.clock()
 
-    async def transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def transaction(
+        self, work: Callable[[AsyncSession], Awaitable[T]], *, reads_first: bool = False
+    ) -> T:
         """Run `work` in one short transaction, committed at the end; rerun when SQLite says
-        another writer holds the lock."""
+        another writer holds the lock.
+
+        `reads_first`, for polls that mostly find nothing to do (claims): on SQLite the first
+        try begins without the write lock, so a poll that only reads never takes it (nor waits
+        for it while the API writes); when it does write and SQLite refuses the late upgrade
+        (another process wrote meanwhile), it is rerun at once with the lock taken up front.
+        Only for work that can simply be run again (it changes nothing outside the database).
+        """
+        deferred = reads_first
         for attempt in range(_LOCKED_RETRIES):
             try:
-                async with self.sessionmaker() as session, session.begin():
-                    return await work(session)
+                with sqlite_read_only(deferred):
+                    async with self.sessionmaker() as session, session.begin():
+                        return await work(session)
             except OperationalError as exc:
                 if "locked" not in str(exc.orig) or attempt == _LOCKED_RETRIES - 1:
                     raise
+                if deferred:
+                    deferred = False  # the upgrade was refused: take the lock up front
+                    continue
                 log.debug("database locked, rerunning the transaction (%d)", attempt + 1)
                 await asyncio.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")

@@ -146,7 +146,7 @@ async def apply_pending(ctx: SyncContext, routes: WebhookRoutes, limit: int = 10
         )
         return list(rows)
 
-    ids = await ctx.transaction(pending)
+    ids = await ctx.transaction(pending, reads_first=True)  # a read: no write lock
     done = 0
     for first in range(0, len(ids), APPLY_CHUNK):
         done += await _apply_chunk(ctx, routes, ids[first : first + APPLY_CHUNK])

@@ -67,6 +67,7 @@ class Worker:
         backoff: Backoff | None = None,
         batch_concurrency: int = DEFAULT_BATCH_CONCURRENCY,
         claim_size: int = DEFAULT_CLAIM_SIZE,
+        batch_fill_wait: float = 0.0,
         poll_interval: float = 0.5,
     ) -> None:
         self.worker_id = (worker_id or default_worker_id())[:64]
@@ -88,6 +89,7 @@ class Worker:
             backoff=backoff or Backoff(),
             batch_concurrency=batch_concurrency,
             claim_size=claim_size,
+            batch_fill_wait=batch_fill_wait,
         )
         self.steps = tuple(steps)
         self.poll_interval = poll_interval

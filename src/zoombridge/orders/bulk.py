@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -59,7 +60,7 @@ from zoombridge.orders.schemas import (
     BulkOrdersOut,
     OrderOut,
 )
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import order_completed, orders_completed
 
 # Keys of bulk orders live beside the request keys of the same token, apart from them.
 _KEY_PREFIX = "bulk-order:"
@@ -288,13 +289,25 @@ async def create_orders(
                     continue
                 item.order = build_order(event_id, item.data)
                 session.add(item.order)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # A reference checked free above was taken by a request stored meanwhile.
+        raise Conflict(
+            "Another request stored an order with one of these references at the same time. "
+            "Nothing of this request was stored; send it again to get each order's answer."
+        ) from None
     for event_id, batch in batches.items():
         await _write_event(session, batch, seats[event_id])
     await _store_answers(session, token_id, items)
-    for item in items:
-        if item.order is not None and item.order.status is OrderStatus.COMPLETED:
-            await order_completed.send(session, item.order)  # O6 tickets, contacts
+    completed = [
+        i.order for i in items if i.order is not None and i.order.status is OrderStatus.COMPLETED
+    ]
+    if orders_completed.receivers:
+        await orders_completed.send(session, completed)  # O6 tickets, contacts: all at once
+    else:
+        for done in completed:
+            await order_completed.send(session, done)  # O6 tickets, contacts
     results = [i.result for i in items if i.result is not None]
     return BulkOrdersOut(
         created=sum(r.result == "created" for r in results),

@@ -23,8 +23,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, distinct, exists, func, select, update
+from sqlalchemy import and_, bindparam, distinct, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, raiseload
@@ -192,7 +193,7 @@ async def create_order(
 
     Reads first; on SQLite the write lock is taken only for the writes (`begin_writes`)."""
     completed = data.status is OrderStatus.COMPLETED
-    target = await load_target(session, event_id, lock=completed)
+    target = await load_target(session, event_id, lock=False)
     refuse_for_event(target, data)
     await begin_writes(session)
     order = build_order(event_id, data)
@@ -205,36 +206,54 @@ async def create_order(
         raise
     registrations: dict[tuple[uuid.UUID, str], RegistrationOut] = {}
     if completed:
+        # The receivers first (O6 ticket emails, contacts): on PostgreSQL the event is locked
+        # only after them, so completed orders of one event take turns for as short as can be.
+        # A refusal below (capacity) rolls their writes back with the order.
+        await order_completed.send(session, order)
+        await lock_event(session, target)
         await take_seats(session, target, [order])
         registrations = await register(session, target, [order])
     elif target.links:
         registrations = await read_registrations(session, target, {a.email for a in data.attendees})
-    view = order_view(target, order, registrations)
-    if completed:
-        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
-    return order, view
+    return order, order_view(target, order, registrations)
+
+
+async def lock_event(session: AsyncSession, target: OrderTarget) -> None:
+    """On PostgreSQL, lock the event row until the transaction ends (`FOR NO KEY UPDATE`: other
+    orders may still reference it) before its seat count is read and raised, so that two
+    completed orders of one event count each other's people. A statement of its own: the
+    seat count's UPDATE then runs on a snapshot taken after the lock. SQLite serialises writers
+    anyway (and has no row locks)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        select(Event.id).where(Event.id == target.event.id).with_for_update(key_share=True)
+    )
 
 
 # --- seats (O4) ------------------------------------------------------------------------------
 
 
-def _new_people(order_ids: Sequence[uuid.UUID]) -> object:
-    """How many distinct people of these orders hold no other ticket of the event (looked up
-    per email by the (event, email) index, whatever the size of the event)."""
-    mine, other = aliased(Attendee), aliased(Attendee)
-    held_elsewhere = exists().where(
-        other.event_id == mine.event_id,
-        other.email == mine.email,
-        other.order_id.not_in(order_ids),
-        other.cancelled_at.is_(None),
-        Order.id == other.order_id,
+# Built once: constructing aliases costs more than the statement itself.
+_MINE, _OTHER = aliased(Attendee), aliased(Attendee)
+_NEW_PEOPLE = select(func.count(distinct(_MINE.email))).where(
+    _MINE.order_id.in_(bindparam("order_ids", expanding=True)),
+    _MINE.cancelled_at.is_(None),
+    ~exists().where(
+        _OTHER.event_id == _MINE.event_id,
+        _OTHER.email == _MINE.email,
+        _OTHER.order_id.not_in(bindparam("order_ids", expanding=True)),
+        _OTHER.cancelled_at.is_(None),
+        Order.id == _OTHER.order_id,
         Order.status == OrderStatus.COMPLETED,
-    )
-    return (
-        select(func.count(distinct(mine.email)))
-        .where(mine.order_id.in_(order_ids), mine.cancelled_at.is_(None), ~held_elsewhere)
-        .scalar_subquery()
-    )
+    ),
+)
+
+
+def _new_people(order_ids: Sequence[uuid.UUID]) -> Any:
+    """How many distinct people of these orders hold no other ticket of the event (looked up
+    per email by the (event, email) index, whatever the event's size)."""
+    return _NEW_PEOPLE.params(order_ids=list(order_ids)).scalar_subquery()
 
 
 async def take_seats(session: AsyncSession, target: OrderTarget, orders: Sequence[Order]) -> None:
@@ -261,7 +280,7 @@ async def take_seats(session: AsyncSession, target: OrderTarget, orders: Sequenc
         raise Conflict(CANCELLED_EVENT)
     limit, reason = target.seat_limit()
     if limit is not None and event.seats_taken > limit:
-        needed = await session.scalar(select(_new_people(order_ids)))  # type: ignore[call-overload]
+        needed = await session.scalar(select(_new_people(order_ids)))
         raise capacity_exceeded(
             max(limit - (event.seats_taken - int(needed or 0)), 0), int(needed or 0), reason
         )

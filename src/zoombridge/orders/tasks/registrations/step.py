@@ -8,12 +8,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.connections.models import ZoomConnection
+from zoombridge.db.base import utc_now
 from zoombridge.engine import outcomes
 from zoombridge.engine.claims import claim, release_ids
 from zoombridge.engine.context import SyncContext
@@ -37,6 +39,12 @@ class _Row:
     want: RegistrationWant
     has_registrant: bool
     maybe_in_zoom: bool
+    created_at: datetime
+
+
+# A part-filled batch waits for rows still arriving at most this many times the fill wait
+# (counted from its oldest row), then goes as it is.
+FILL_WAIT_BOUND = 4
 
 
 async def claim_registrations(ctx: SyncContext, limit: int = 600) -> list[uuid.UUID]:
@@ -75,16 +83,18 @@ async def claim_registrations(ctx: SyncContext, limit: int = 600) -> list[uuid.U
             order_by=[Registration.link_id, Registration.created_at],
         )
 
-    return await ctx.transaction(work)
+    # A poll: on SQLite it takes the write lock only when it finds rows to lease.
+    return await ctx.transaction(work, reads_first=True)
 
 
 async def sync_due_registrations(ctx: SyncContext) -> int:
     """The step: rounds of claimed registrations, pipelined — the next round is claimed and
     started while the previous one's calls are still in flight (at most two rounds at once), so
     Zoom is kept busy across rounds. Claims skip leased rows, so the rounds never share a row."""
-    done = await ctx.transaction(fail_on_gone_meetings)
+    done = await ctx.transaction(fail_on_gone_meetings, reads_first=True)
     seen: set[uuid.UUID] = set()
     running: list[asyncio.Task[int]] = []
+    held: list[uuid.UUID] = []  # part-filled batches handed back to fill up
     try:
         for _ in range(MAX_ROUNDS):
             claimed = await claim_registrations(ctx, limit=ctx.claim_size)
@@ -92,9 +102,18 @@ async def sync_due_registrations(ctx: SyncContext) -> int:
             if not fresh:
                 # Ours again in the same pass: hand them back for the next one.
                 await hand_back(ctx, Registration, claimed)
-                break
+                if ctx.batch_fill_wait > 0:
+                    while running:  # the rounds in flight may still hand a batch back
+                        done += await running.pop(0)
+                if not held:
+                    break
+                # A batch is filling: give the rows still arriving a moment, then look again.
+                seen.difference_update(held)
+                held.clear()
+                await asyncio.sleep(ctx.batch_fill_wait / 2)
+                continue
             seen.update(fresh)
-            running.append(asyncio.create_task(sync_registrations(ctx, claimed)))
+            running.append(asyncio.create_task(sync_registrations(ctx, claimed, held)))
             if len(running) > 1:
                 done += await running.pop(0)
     finally:
@@ -112,6 +131,13 @@ async def fail_on_gone_meetings(session: AsyncSession) -> int:
     gone = select(MeetingLink.id).where(
         MeetingLink.want == LinkWant.PRESENT, MeetingLink.state == LinkState.DELETED
     )
+    # Looked for first: an UPDATE takes SQLite's write lock even when it changes nothing.
+    if not await session.scalar(
+        select(Registration.id)
+        .where(Registration.state.in_(OPEN), Registration.link_id.in_(gone))
+        .limit(1)
+    ):
+        return 0
     result = await session.execute(
         update(Registration)
         .where(Registration.state.in_(OPEN), Registration.link_id.in_(gone))
@@ -134,8 +160,12 @@ def _give_up(row: Registration, message: str) -> None:
     outcomes.fail(row, message)
 
 
-async def sync_registrations(ctx: SyncContext, ids: Sequence[uuid.UUID]) -> int:
-    """Process claimed registration rows; how many were handled."""
+async def sync_registrations(
+    ctx: SyncContext, ids: Sequence[uuid.UUID], held: list[uuid.UUID] | None = None
+) -> int:
+    """Process claimed registration rows; how many were handled. A part-filled last batch of
+    a single-occurrence meeting whose rows are still arriving is handed back (into `held`) to
+    fill up, for at most a few times `ctx.batch_fill_wait` (see `_still_filling`)."""
     if not ids:
         return 0
     loaded = await guard(
@@ -158,7 +188,12 @@ async def sync_registrations(ctx: SyncContext, ids: Sequence[uuid.UUID]) -> int:
         if link.recurring:
             work.extend(("register", link, [one]) for one in register)
         else:
-            work.extend(("register", link, chunk) for chunk in _chunks(register))
+            chunks = _chunks(register)
+            if held is not None and chunks and _still_filling(ctx, link_rows, chunks[-1]):
+                waiting = chunks.pop()
+                await hand_back(ctx, Registration, waiting)
+                held.extend(waiting)
+            work.extend(("register", link, chunk) for chunk in chunks)
         # Never asked for in Zoom: nothing to cancel there.
         silent = [r.id for r in cancel if not r.has_registrant and not r.maybe_in_zoom]
         if silent:
@@ -185,6 +220,20 @@ async def sync_registrations(ctx: SyncContext, ids: Sequence[uuid.UUID]) -> int:
     return sum(len(r) for r in rows.values())
 
 
+def _still_filling(ctx: SyncContext, rows: list[_Row], tail: list[uuid.UUID]) -> bool:
+    """Whether a part-filled batch should wait for more rows: its newest row arrived within
+    the fill wait (rows are still coming) and its oldest has not waited the bound yet. Row
+    times are the database's own (`created_at`), compared with the real clock."""
+    if ctx.batch_fill_wait <= 0 or len(tail) >= MAX_BATCH:
+        return False
+    wanted = set(tail)
+    times = [r.created_at for r in rows if r.id in wanted]
+    now = utc_now()
+    return now - max(times) < timedelta(seconds=ctx.batch_fill_wait) and now - min(
+        times
+    ) < timedelta(seconds=ctx.batch_fill_wait * FILL_WAIT_BOUND)
+
+
 def _chunks(ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
     return [ids[i : i + MAX_BATCH] for i in range(0, len(ids), MAX_BATCH)]
 
@@ -204,7 +253,11 @@ async def _load(
         for r in found:
             rows[r.link_id].append(
                 _Row(
-                    r.id, r.want, r.zoom_registrant_id is not None, r.zoom_requests_day is not None
+                    r.id,
+                    r.want,
+                    r.zoom_registrant_id is not None,
+                    r.zoom_requests_day is not None,
+                    r.created_at,
                 )
             )
         links: dict[uuid.UUID, Link] = {}
