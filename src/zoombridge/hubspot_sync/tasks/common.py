@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +24,9 @@ from zoombridge.hubspot.models import BatchOutcome
 from zoombridge.hubspot_sync.models import HubSpotWebinarPush
 
 CHUNK = 100  # HubSpot's batch size: one call per 100 inputs
+# Calls of one push in flight at once: enough to keep the account's limiter busy at HubSpot's
+# 100-200 ms answers (the limiter, not this, paces them).
+IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,26 @@ async def keep_lease(ctx: SyncContext, job: Job) -> None:
 
     if job.push_id not in await ctx.transaction(work):
         raise LeaseLost()
+
+
+async def bounded(jobs: list[Callable[[], Awaitable[None]]], limit: int = IN_FLIGHT) -> None:
+    """Run `jobs` with at most `limit` at once; the first Stop or LeaseLost cancels the rest and
+    is raised as itself (what the others confirmed is committed already)."""
+    if not jobs:
+        return
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await job()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(one(job))
+    except BaseExceptionGroup as failed:
+        for kind in (LeaseLost, Stop):
+            for exc in failed.exceptions:
+                if isinstance(exc, kind):
+                    raise exc from None
+        raise failed.exceptions[0] from None

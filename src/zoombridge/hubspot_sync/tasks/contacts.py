@@ -29,7 +29,13 @@ from zoombridge.hubspot.models import BatchOutcome
 from zoombridge.hubspot_sync import properties
 from zoombridge.hubspot_sync.models import HubSpotContact
 from zoombridge.hubspot_sync.tasks import auditing
-from zoombridge.hubspot_sync.tasks.common import CHUNK, Job, keep_lease, raise_if_stopped
+from zoombridge.hubspot_sync.tasks.common import (
+    CHUNK,
+    Job,
+    bounded,
+    keep_lease,
+    raise_if_stopped,
+)
 
 
 @dataclass
@@ -46,14 +52,25 @@ class _Item:
 async def push_contacts(ctx: SyncContext, job: Job) -> Counter[str]:
     counts: Counter[str] = Counter()
     after: uuid.UUID | None = None
+    pages: list[list[_Item]] = []
     while True:
         page = await ctx.transaction(_page_loader(job, after))
         if page is None:
-            return counts
+            break
         after, items, skipped = page
         counts.update(skipped)
         if items:
+            pages.append(items)
+
+    def sender(items: list[_Item]) -> Callable[[], Awaitable[None]]:
+        async def send() -> None:
             await _push_page(ctx, job, items, counts)
+
+        return send
+
+    # Pages hold different contacts: they go out side by side, each committed on its own.
+    await bounded([sender(items) for items in pages])
+    return counts
 
 
 Page = tuple[uuid.UUID, list["_Item"], Counter[str]]

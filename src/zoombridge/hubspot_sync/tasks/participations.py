@@ -29,7 +29,13 @@ from zoombridge.engine.context import SyncContext
 from zoombridge.hubspot import Participant, SubscriberState
 from zoombridge.hubspot_sync.models import HubSpotContact, HubSpotParticipation, ParticipationState
 from zoombridge.hubspot_sync.tasks import auditing
-from zoombridge.hubspot_sync.tasks.common import CHUNK, Job, keep_lease, raise_if_stopped
+from zoombridge.hubspot_sync.tasks.common import (
+    CHUNK,
+    Job,
+    bounded,
+    keep_lease,
+    raise_if_stopped,
+)
 
 ORDER = (ParticipationState.REGISTER, ParticipationState.ATTEND, ParticipationState.CANCEL)
 _REGISTERED = (RegistrationStatus.REGISTERED, RegistrationStatus.CANCELLED)
@@ -131,9 +137,24 @@ async def push_participations(ctx: SyncContext, job: Job) -> Counter[str]:
     counts["participations_planned"] = await plan(ctx, job)
     for state in ORDER:
         ready = await ctx.transaction(_unsent(job, state, counts))
-        for start in range(0, len(ready), CHUNK):
-            await _send(ctx, job, state, ready[start : start + CHUNK], counts)
+        chunks = [ready[start : start + CHUNK] for start in range(0, len(ready), CHUNK)]
+        # One state after the other (a cancellation after its registration); within a state
+        # the calls go out side by side.
+        await bounded([_sender(ctx, job, state, chunk, counts) for chunk in chunks])
     return counts
+
+
+def _sender(
+    ctx: SyncContext,
+    job: Job,
+    state: ParticipationState,
+    chunk: list[HubSpotParticipation],
+    counts: Counter[str],
+) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        await _send(ctx, job, state, chunk, counts)
+
+    return send
 
 
 def _unsent(
