@@ -53,8 +53,9 @@ async def push_contacts(ctx: SyncContext, job: Job) -> Counter[str]:
     counts: Counter[str] = Counter()
     after: uuid.UUID | None = None
     pages: list[list[_Item]] = []
+    rules = await ctx.transaction(exclusions.load)
     while True:
-        page = await ctx.transaction(_page_loader(job, after))
+        page = await ctx.transaction(_page_loader(job, after, rules))
         if page is None:
             break
         after, items, skipped = page
@@ -77,13 +78,12 @@ Page = tuple[uuid.UUID, list["_Item"], Counter[str]]
 
 
 def _page_loader(
-    job: Job, after: uuid.UUID | None
+    job: Job, after: uuid.UUID | None, rules: exclusions.Exclusions
 ) -> Callable[[AsyncSession], Awaitable[Page | None]]:
     async def load(session: AsyncSession) -> Page | None:
         ids = await contacts_of_webinar(session, job.webinar_id, after=after, limit=CHUNK)
         if not ids:
             return None
-        rules = await exclusions.load(session)
         contacts = {
             c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))
         }
