@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,27 +51,32 @@ class _Item:
 
 async def push_contacts(ctx: SyncContext, job: Job) -> Counter[str]:
     counts: Counter[str] = Counter()
-    after: uuid.UUID | None = None
-    pages: list[list[_Item]] = []
     rules = await ctx.transaction(exclusions.load)
-    while True:
-        page = await ctx.transaction(_page_loader(job, after, rules))
-        if page is None:
-            break
-        after, items, skipped = page
-        counts.update(skipped)
-        if items:
-            pages.append(items)
 
-    def sender(items: list[_Item]) -> Callable[[], Awaitable[None]]:
-        async def send() -> None:
-            await _push_page(ctx, job, items, counts)
+    async def pages() -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        after: uuid.UUID | None = None
+        while True:
+            page = await ctx.transaction(_page_loader(job, after, rules))
+            if page is None:
+                return
+            after, items, skipped = page
+            counts.update(skipped)
+            if items:
+                yield _sender(ctx, job, items, counts)
 
-        return send
-
-    # Pages hold different contacts: they go out side by side, each committed on its own.
-    await bounded([sender(items) for items in pages])
+    # Pages hold different contacts: they go out side by side (each committed on its own) while
+    # the next pages are read.
+    await bounded(pages())
     return counts
+
+
+def _sender(
+    ctx: SyncContext, job: Job, items: list[_Item], counts: Counter[str]
+) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        await _push_page(ctx, job, items, counts)
+
+    return send
 
 
 Page = tuple[uuid.UUID, list["_Item"], Counter[str]]
