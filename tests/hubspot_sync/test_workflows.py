@@ -161,3 +161,21 @@ async def test_an_api_key_instead_of_a_signature(
     ] == [401]
     [request] = await crm.all(select(ContactRegisterRequest))
     assert request.email == "bo@example.com"
+
+
+async def test_a_get_workflow_call_carries_the_contact_in_the_query(
+    crm: CrmWorld, hubspot_admin: HubSpotAdmin, served: str
+) -> None:
+    connection = await crm.connect_hubspot()
+    await crm.webinar(zoom_id=WEBINAR_ID, ended=False)
+    cy = hubspot_contact(crm, "cy@example.com", "Cy")
+    sent = hubspot_admin.send_workflow(
+        url=f"{served}/webhooks/hubspot/{connection.id}/register",
+        contact_id=cy,
+        method="GET",
+        properties=["email", "firstname"],
+        fields={"zoom_webinar_id": str(WEBINAR_ID)},
+    )
+    assert (await delivered(hubspot_admin, sent["id"]))["status"] == "delivered"
+    [request] = await crm.all(select(ContactRegisterRequest))
+    assert (request.email, request.first_name) == ("cy@example.com", "Cy")

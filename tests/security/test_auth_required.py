@@ -12,8 +12,8 @@ The allow-list, and why each entry is public:
   instead (test_webhooks_hostile.py);
 - POST /webhooks/automations/{automation_id}: an automation's deliveries, authenticated by the
   automation's own secret instead (tests/contacts/test_automations.py);
-- GET/POST /webhooks/hubspot/{connection_id}/register: HubSpot workflows' calls, authenticated by
-  HubSpot's v3 request signature or the connection's API key instead
+- POST and GET /webhooks/hubspot/{connection_id}/register: HubSpot workflow calls, authenticated
+  by HubSpot's v3 signature or the connection's API key instead
   (tests/hubspot_sync/test_workflows.py);
 - /openapi.json, /docs, /docs/oauth2-redirect, /redoc: the API's shape, no data; publishing it
   lets integrators read it before they have a token;
@@ -43,8 +43,8 @@ PUBLIC = {
     ("GET", "/health"),
     ("POST", "/webhooks/zoom/{connection_id}"),
     ("POST", "/webhooks/automations/{automation_id}"),
-    ("GET", "/webhooks/hubspot/{connection_id}/register"),
     ("POST", "/webhooks/hubspot/{connection_id}/register"),
+    ("GET", "/webhooks/hubspot/{connection_id}/register"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),

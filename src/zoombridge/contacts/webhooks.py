@@ -2,8 +2,8 @@
 registers the posted person to the automation's webinar (H9).
 
 No API token: the automation's own secret, sent as `X-Automation-Secret` and compared in
-constant time, is the authentication (the next issue adds HubSpot's signed workflow format
-beside it). The body is `{email, first_name, last_name, fields}`; the webinar is the
+constant time, is the authentication (HubSpot's signed workflow calls have their own route,
+`hubspot_sync.webhooks`). The body is `{email, first_name, last_name, fields}`; the webinar is the
 automation's, or the one whose id the named field holds (the posted fields first, then the
 contact's stored ones). The answer is the register request (202); the worker registers it.
 Refusals answer as the API does: 422 with the field and a plain sentence, nothing stored.

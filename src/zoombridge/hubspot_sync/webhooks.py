@@ -109,20 +109,39 @@ def _field(values: dict[str, Any], name: str) -> str:
     return "" if raw is None else str(raw).strip()
 
 
+_PATH = "/webhooks/hubspot/{connection_id}/register"
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Stored: the worker registers the contact in Zoom."},
+    400: {"description": "Never succeeds: no email, unknown webinar, the webinar's host."},
+    401: {"description": "Missing or wrong signature or API key, or a stale timestamp."},
+    404: {"description": "No such HubSpot connection."},
+    429: {"description": "Busy: HubSpot retries after Retry-After (milliseconds)."},
+}
+
+
 @router.post(
-    "/webhooks/hubspot/{connection_id}/register",
+    _PATH,
     summary="HubSpot workflow: register the enrolled contact to a webinar (signed; no API token)",
-    responses={
-        200: {"description": "Stored: the worker registers the contact in Zoom."},
-        400: {"description": "Never succeeds: no email, unknown webinar, the webinar's host."},
-        401: {"description": "Missing or wrong signature or API key, or a stale timestamp."},
-        404: {"description": "No such HubSpot connection."},
-        429: {"description": "Busy: HubSpot retries after Retry-After (milliseconds)."},
-    },
+    responses=_ANSWERS,
 )
 async def receive_hubspot_workflow(
     connection_id: uuid.UUID, request: Request, session: SessionDep
 ) -> JSONResponse:
+    return await _receive(connection_id, request, session)
+
+
+@router.get(
+    _PATH,
+    summary="HubSpot workflow sent as GET: the contact's values in the query string",
+    responses=_ANSWERS,
+)
+async def receive_hubspot_workflow_get(
+    connection_id: uuid.UUID, request: Request, session: SessionDep
+) -> JSONResponse:
+    return await _receive(connection_id, request, session)
+
+
+async def _receive(connection_id: uuid.UUID, request: Request, session: SessionDep) -> JSONResponse:
     body = await read_webhook_body(request, MAX_BODY_BYTES, "64 KiB")
     row = await session.get(HubSpotConnection, connection_id)
     if row is None:
@@ -194,21 +213,3 @@ def _never(email: str, raw_webinar: str, webinar_id: int | None, field: str) -> 
     if webinar_id is None:
         return f"{raw_webinar!r} is not a Zoom webinar id."
     return None
-
-
-@router.get(
-    "/webhooks/hubspot/{connection_id}/register",
-    summary="HubSpot workflow, sent as GET: register the enrolled contact (signed; no token)",
-    responses={
-        200: {"description": "Stored: the worker registers the contact in Zoom."},
-        400: {"description": "Never succeeds: no email, unknown webinar, the webinar's host."},
-        401: {"description": "Missing or wrong signature or API key, or a stale timestamp."},
-        404: {"description": "No such HubSpot connection."},
-        429: {"description": "Busy: HubSpot retries after Retry-After (milliseconds)."},
-    },
-)
-async def receive_hubspot_workflow_get(
-    connection_id: uuid.UUID, request: Request, session: SessionDep
-) -> JSONResponse:
-    """The same call when the workflow action is set to GET (HubSpot offers both methods)."""
-    return await receive_hubspot_workflow(connection_id, request, session)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,11 @@ from zoombridge.hubspot import (
 from zoombridge.hubspot.models import BatchOutcome
 from zoombridge.hubspot_sync.models import HubSpotWebinarPush
 
+Job_ = Callable[[], Awaitable[None]]
 CHUNK = 100  # HubSpot's batch size: one call per 100 inputs
+# Calls of one push in flight at once: enough to keep the account's limiter busy at HubSpot's
+# 100-200 ms answers (the limiter, not this, paces them).
+IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,34 @@ async def keep_lease(ctx: SyncContext, job: Job) -> None:
 
     if job.push_id not in await ctx.transaction(work):
         raise LeaseLost()
+
+
+async def bounded(jobs: Iterable[Job_] | AsyncIterable[Job_], limit: int = IN_FLIGHT) -> None:
+    """Run `jobs` with at most `limit` at once, starting each as soon as it is produced (an
+    async iterable keeps loading the next while the first are sent); the first Stop or
+    LeaseLost cancels the rest and is raised as itself (what the others confirmed is committed
+    already)."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Job_) -> None:
+        try:
+            await job()
+        finally:
+            gate.release()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            if isinstance(jobs, AsyncIterable):
+                async for job in jobs:
+                    await gate.acquire()
+                    group.create_task(one(job))
+            else:
+                for job in jobs:
+                    await gate.acquire()
+                    group.create_task(one(job))
+    except BaseExceptionGroup as failed:
+        for kind in (LeaseLost, Stop):
+            for exc in failed.exceptions:
+                if isinstance(exc, kind):
+                    raise exc from None
+        raise failed.exceptions[0] from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,13 @@ from zoombridge.hubspot.models import BatchOutcome
 from zoombridge.hubspot_sync import properties
 from zoombridge.hubspot_sync.models import HubSpotContact
 from zoombridge.hubspot_sync.tasks import auditing
-from zoombridge.hubspot_sync.tasks.common import CHUNK, Job, keep_lease, raise_if_stopped
+from zoombridge.hubspot_sync.tasks.common import (
+    CHUNK,
+    Job,
+    bounded,
+    keep_lease,
+    raise_if_stopped,
+)
 
 
 @dataclass
@@ -45,28 +51,44 @@ class _Item:
 
 async def push_contacts(ctx: SyncContext, job: Job) -> Counter[str]:
     counts: Counter[str] = Counter()
-    after: uuid.UUID | None = None
-    while True:
-        page = await ctx.transaction(_page_loader(job, after))
-        if page is None:
-            return counts
-        after, items, skipped = page
-        counts.update(skipped)
-        if items:
-            await _push_page(ctx, job, items, counts)
+    rules = await ctx.transaction(exclusions.load)
+
+    async def pages() -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        after: uuid.UUID | None = None
+        while True:
+            page = await ctx.transaction(_page_loader(job, after, rules))
+            if page is None:
+                return
+            after, items, skipped = page
+            counts.update(skipped)
+            if items:
+                yield _sender(ctx, job, items, counts)
+
+    # Pages hold different contacts: they go out side by side (each committed on its own) while
+    # the next pages are read.
+    await bounded(pages())
+    return counts
+
+
+def _sender(
+    ctx: SyncContext, job: Job, items: list[_Item], counts: Counter[str]
+) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        await _push_page(ctx, job, items, counts)
+
+    return send
 
 
 Page = tuple[uuid.UUID, list["_Item"], Counter[str]]
 
 
 def _page_loader(
-    job: Job, after: uuid.UUID | None
+    job: Job, after: uuid.UUID | None, rules: exclusions.Exclusions
 ) -> Callable[[AsyncSession], Awaitable[Page | None]]:
     async def load(session: AsyncSession) -> Page | None:
         ids = await contacts_of_webinar(session, job.webinar_id, after=after, limit=CHUNK)
         if not ids:
             return None
-        rules = await exclusions.load(session)
         contacts = {
             c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))
         }

@@ -14,9 +14,10 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.contacts.models import (
@@ -29,10 +30,18 @@ from zoombridge.engine.context import SyncContext
 from zoombridge.hubspot import Participant, SubscriberState
 from zoombridge.hubspot_sync.models import HubSpotContact, HubSpotParticipation, ParticipationState
 from zoombridge.hubspot_sync.tasks import auditing
-from zoombridge.hubspot_sync.tasks.common import CHUNK, Job, keep_lease, raise_if_stopped
+from zoombridge.hubspot_sync.tasks.common import (
+    CHUNK,
+    Job,
+    bounded,
+    keep_lease,
+    raise_if_stopped,
+)
 
 ORDER = (ParticipationState.REGISTER, ParticipationState.ATTEND, ParticipationState.CANCEL)
 _REGISTERED = (RegistrationStatus.REGISTERED, RegistrationStatus.CANCELLED)
+
+PLAN_CHUNK = 500
 
 Key = tuple[uuid.UUID, ParticipationState]
 Planned = dict[Key, tuple[str, datetime, datetime | None, datetime | None]]
@@ -41,7 +50,9 @@ Planned = dict[Key, tuple[str, datetime, datetime | None, datetime | None]]
 async def plan(ctx: SyncContext, job: Job) -> int:
     """Add the participations not planned yet; how many were added."""
 
-    async def work(session: AsyncSession) -> int:
+    new_rows: list[dict[str, object]] = []
+
+    async def work(session: AsyncSession) -> None:
         wanted: Planned = {}
         registrations = await session.execute(
             select(
@@ -101,48 +112,92 @@ async def plan(ctx: SyncContext, job: Job) -> int:
                 )
             )
         }
-        added = 0
         for (contact_id, state), (email, at, joined_at, left_at) in wanted.items():
             row = existing.get((contact_id, state))
             if row is None:
-                session.add(
-                    HubSpotParticipation(
-                        hubspot_connection_id=job.connection_id,
-                        webinar_id=job.webinar_id,
-                        contact_id=contact_id,
-                        state=state,
-                        email=email,
-                        occurred_at=at,
-                        joined_at=joined_at,
-                        left_at=left_at,
-                    )
+                new_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "hubspot_connection_id": job.connection_id,
+                        "webinar_id": job.webinar_id,
+                        "contact_id": contact_id,
+                        "state": state,
+                        "email": email,
+                        "occurred_at": at,
+                        "joined_at": joined_at,
+                        "left_at": left_at,
+                        "attempts": 0,
+                    }
                 )
-                added += 1
             elif row.sent_at is None:  # not sent yet: send what is known now
                 row.email, row.occurred_at = email, at
                 row.joined_at, row.left_at = joined_at, left_at
-        return added
 
-    return await ctx.transaction(work)
+    await ctx.transaction(work)
+
+    # Multi-row inserts in short transactions of their own: on SQLite a long write would hold
+    # the lock that the pages being pushed meanwhile need for their commits.
+    for start in range(0, len(new_rows), PLAN_CHUNK):
+        chunk = new_rows[start : start + PLAN_CHUNK]
+
+        async def add(session: AsyncSession, chunk: list[dict[str, object]] = chunk) -> None:
+            await session.execute(insert(HubSpotParticipation), chunk)
+
+        await ctx.transaction(add)
+    return len(new_rows)
 
 
-async def push_participations(ctx: SyncContext, job: Job) -> Counter[str]:
+async def push_participations(
+    ctx: SyncContext, job: Job, planned: int | None = None
+) -> Counter[str]:
+    """Send what is planned (`plan` first unless the caller ran it: `planned` rows added)."""
     counts: Counter[str] = Counter()
-    counts["participations_planned"] = await plan(ctx, job)
-    for state in ORDER:
-        ready = await ctx.transaction(_unsent(job, state, counts))
-        for start in range(0, len(ready), CHUNK):
-            await _send(ctx, job, state, ready[start : start + CHUNK], counts)
+    counts["participations_planned"] = planned if planned is not None else await plan(ctx, job)
+    # Registrations and attendance side by side; cancellations after them (HubSpot's timeline
+    # and counters want the registration first).
+    for states in (ORDER[:2], ORDER[2:]):
+        jobs = []
+        for state in states:
+            ready = await ctx.transaction(_unsent(job, state, counts))
+            chunks = [ready[start : start + CHUNK] for start in range(0, len(ready), CHUNK)]
+            jobs += [_sender(ctx, job, state, chunk, counts) for chunk in chunks]
+        await bounded(jobs)
     return counts
+
+
+def _sender(
+    ctx: SyncContext,
+    job: Job,
+    state: ParticipationState,
+    chunk: list[_Ready],
+    counts: Counter[str],
+) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        await _send(ctx, job, state, chunk, counts)
+
+    return send
+
+
+@dataclass(frozen=True)
+class _Ready:
+    id: uuid.UUID
+    email: str
+    occurred_at: datetime
+    joined_at: datetime | None
+    left_at: datetime | None
 
 
 def _unsent(
     job: Job, state: ParticipationState, counts: Counter[str]
-) -> Callable[[AsyncSession], Awaitable[list[HubSpotParticipation]]]:
-    async def load(session: AsyncSession) -> list[HubSpotParticipation]:
+) -> Callable[[AsyncSession], Awaitable[list[_Ready]]]:
+    async def load(session: AsyncSession) -> list[_Ready]:
         rows = await session.execute(
             select(
-                HubSpotParticipation,
+                HubSpotParticipation.id,
+                HubSpotParticipation.email,
+                HubSpotParticipation.occurred_at,
+                HubSpotParticipation.joined_at,
+                HubSpotParticipation.left_at,
                 HubSpotContact.hubspot_id,
                 HubSpotContact.deleted_in_hubspot_at,
             )
@@ -163,17 +218,26 @@ def _unsent(
             )
             .order_by(HubSpotParticipation.id)
         )
-        ready: list[HubSpotParticipation] = []
-        for row, hubspot_id, deleted in rows:
+        ready: list[_Ready] = []
+        deleted_ids: list[uuid.UUID] = []
+        for row_id, email, at, joined, left, hubspot_id, deleted in rows:
             if deleted is not None:
-                row.not_sent = "deleted in HubSpot"
-                counts["participations_not_sent_deleted_in_hubspot"] += 1
+                deleted_ids.append(row_id)
             elif hubspot_id is None:
                 # Its contact is not confirmed by HubSpot (its write failed): waits for the next
                 # push, so that the participation cannot create a contact unchecked.
                 counts["participations_waiting_for_contact"] += 1
             else:
-                ready.append(row)
+                ready.append(_Ready(row_id, email, at, joined, left))
+        if deleted_ids:
+            counts["participations_not_sent_deleted_in_hubspot"] += len(deleted_ids)
+            for start in range(0, len(deleted_ids), 1000):
+                await session.execute(
+                    update(HubSpotParticipation)
+                    .where(HubSpotParticipation.id.in_(deleted_ids[start : start + 1000]))
+                    .values(not_sent="deleted in HubSpot")
+                    .execution_options(synchronize_session=False)
+                )
         return ready
 
     return load
@@ -183,7 +247,7 @@ async def _send(
     ctx: SyncContext,
     job: Job,
     state: ParticipationState,
-    batch: list[HubSpotParticipation],
+    batch: list[_Ready],
     counts: Counter[str],
 ) -> None:
     participants = [

@@ -11,6 +11,7 @@ Zoom). Every call is claimed under the push's lease and audited; a refusal that 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import Counter
@@ -36,7 +37,7 @@ from zoombridge.hubspot_sync.tasks import auditing
 from zoombridge.hubspot_sync.tasks.clients import HubSpotPool
 from zoombridge.hubspot_sync.tasks.common import Job, LeaseLost, Stop, keep_lease, stops_the_push
 from zoombridge.hubspot_sync.tasks.contacts import push_contacts
-from zoombridge.hubspot_sync.tasks.participations import push_participations
+from zoombridge.hubspot_sync.tasks.participations import plan, push_participations
 
 CLAIM = 4  # webinars a pass takes on at once; each may hold thousands of contacts
 
@@ -180,16 +181,22 @@ async def push_one(ctx: SyncContext, pool: HubSpotPool, push_id: uuid.UUID) -> N
         client=await pool.client(connection),
     )
     counts: Counter[str] = Counter()
+    # The participations are planned (database only) while the contacts go out.
+    planning = asyncio.create_task(plan(ctx, job))
     try:
         await _push_event(ctx, job, push, webinar, connection)
         counts.update(await push_contacts(ctx, job))
-        counts.update(await push_participations(ctx, job))
+        counts.update(await push_participations(ctx, job, await planning))
         await _end_event(ctx, job, push, webinar)
     except LeaseLost:
         return
     except Stop as stop:
         await _stopped(ctx, job, stop.error, counts)
         return
+    finally:
+        if not planning.done():
+            planning.cancel()
+        await asyncio.gather(planning, return_exceptions=True)
     await _finish(ctx, job, counts)
 
 

@@ -154,7 +154,7 @@ async def _detail(
             and view.setup_error is None
             and view.last_test_ok is not False
         )
-        or any(p.push_due and not p.last_error for p in pushes),
+        or (view.push_enabled and any(p.push_due and not p.last_error for p in pushes)),
     )
 
 
