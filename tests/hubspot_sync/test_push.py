@@ -242,7 +242,7 @@ async def test_a_revoked_token_stops_the_push_until_fixed_and_synced_again(
     assert "access token" in (push.last_error or "")
     assert hubspot_admin.contacts(hub) == []
     pushed = await api.http.get(f"/api/v1/hubspot/connections/{connection.id}/webinars")
-    assert pushed.json()[0]["last_error"] == push.last_error
+    assert pushed.json()["items"][0]["last_error"] == push.last_error
 
     # A new token, then "sync now": the push goes through.
     fixed = await api.http.patch(

@@ -24,14 +24,21 @@ from zoombridge.hubspot_sync.schemas import (
     WorkflowCallOut,
 )
 from zoombridge.kit.http import SessionDep
+from zoombridge.kit.pages import SHORT_LIST_LIMIT, CursorQuery, Page, ShortLimitQuery, page_of
 
 router = APIRouter(prefix="/api/v1/hubspot", tags=["hubspot"])
 MANAGE = [requires(Permission.MANAGE_CONTACTS)]
 
 
 @router.get("/connections", summary="HubSpot connections", dependencies=MANAGE)
-async def list_hubspot_connections(session: SessionDep, _: TokenDep) -> list[HubSpotConnectionOut]:
-    return [HubSpotConnectionOut.of(r) for r in await service.list_connections(session)]
+async def list_hubspot_connections(
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[HubSpotConnectionOut]:
+    rows = [HubSpotConnectionOut.of(r) for r in await service.list_connections(session)]
+    return page_of(rows, cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -88,10 +95,14 @@ async def set_up_hubspot_properties(
 
 @router.get("/connections/{connection_id}/webinars", dependencies=MANAGE)
 async def list_hubspot_pushes(
-    connection_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[WebinarPushOut]:
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[WebinarPushOut]:
     """Each synced webinar's push: due or not, when, its counts and its last error."""
-    return await service.pushes(session, connection_id)
+    return page_of(await service.pushes(session, connection_id), cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -110,10 +121,15 @@ async def push_webinar_now(
 
 @router.get("/connections/{connection_id}/tombstones", dependencies=MANAGE)
 async def list_hubspot_tombstones(
-    connection_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[TombstoneOut]:
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[TombstoneOut]:
     """Contacts deleted in HubSpot, which zoombridge does not create there again."""
-    return await service.tombstones(session, connection_id)
+    rows = await service.tombstones(session, connection_id)
+    return page_of(rows, cursor=cursor, limit=limit, key=lambda row: str(row.contact_id))
 
 
 @router.delete(
@@ -129,7 +145,12 @@ async def forget_hubspot_tombstone(
 
 @router.get("/connections/{connection_id}/workflow-calls", dependencies=MANAGE)
 async def list_hubspot_workflow_calls(
-    connection_id: uuid.UUID, session: SessionDep, _: TokenDep
-) -> list[WorkflowCallOut]:
+    connection_id: uuid.UUID,
+    session: SessionDep,
+    _: TokenDep,
+    cursor: CursorQuery = None,
+    limit: ShortLimitQuery = SHORT_LIST_LIMIT,
+) -> Page[WorkflowCallOut]:
     """HubSpot workflow calls received, newest first, with what they were answered."""
-    return await service.workflow_calls(session, connection_id)
+    rows = await service.workflow_calls(session, connection_id)
+    return page_of(rows, cursor=cursor, limit=limit)
