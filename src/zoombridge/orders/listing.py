@@ -108,11 +108,9 @@ def _status_clause(status: AttendeeStatus) -> ColumnElement[bool]:
     alone = Attendee.cancelled_at.is_not(None)
     if status is AttendeeStatus.CANCELLED:
         return or_(alone, Order.status.in_(ENDED_ORDERS))
-    wanted = OrderStatus.COMPLETED if status is AttendeeStatus.ACTIVE else None
-    return and_(
-        ~alone,
-        Order.status == wanted if wanted is not None else Order.status.in_(WAITING_ORDERS),
-    )
+    if status is AttendeeStatus.ACTIVE:
+        return and_(~alone, Order.status == OrderStatus.COMPLETED)
+    return and_(~alone, Order.status.in_(WAITING_ORDERS))
 
 
 def status_of(attendee: Attendee, order: Order) -> AttendeeStatus:
