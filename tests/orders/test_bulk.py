@@ -52,7 +52,7 @@ async def test_orders_across_events_each_get_a_result(api: ApiHarness) -> None:
     assert "1 seat left" in answer["results"][2]["detail"]
     assert codes[3] == "invalid_input"
     assert answer["results"][3]["errors"][0]["field"] == "reference"
-    assert answer["results"][4]["errors"][0]["field"].startswith("attendees.0.email")
+    assert answer["results"][4]["errors"][0]["field"].startswith("attendees[0].email")
     assert codes[6] == "not_found"
 
     # Stored exactly as single orders would be: the answers are what a read gives.

@@ -99,6 +99,20 @@ def _limit(context: Mapping[str, Any], key: str) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
+def field_name(location: tuple[int | str, ...]) -> str:
+    """A pydantic error's location as the API names fields: ("body", "attendees", 0, "email")
+    -> "attendees[0].email". Only the first part says where (a field may be called "body")."""
+    parts = (
+        location[1:]
+        if location and location[0] in ("body", "query", "path", "header")
+        else location
+    )
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "request"
+
+
 def readable(error: Mapping[str, Any]) -> str:
     """One pydantic validation error as a sentence for a person ("required", "at most 1,439",
     "a date and time with its offset …"), instead of the validator's own wording."""

@@ -37,7 +37,7 @@ from zoombridge.errors import (
     NotFoundError,
 )
 from zoombridge.events.models import Event, EventStatus
-from zoombridge.kit.text import readable
+from zoombridge.kit.text import field_name, readable
 from zoombridge.orders.intake import (
     CANCELLED_EVENT,
     OrderTarget,
@@ -100,7 +100,7 @@ def _parse(index: int, raw: dict[str, Any], default_event: uuid.UUID | None) -> 
         data = BulkOrderIn.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in e["loc"]) or "order", readable(e))
+            FieldProblem(field_name(tuple(e["loc"])) if e["loc"] else "order", readable(e))
             for e in exc.errors()
         ]
         item.refuse(InvalidInput("This order is not valid.", field_errors=problems))

@@ -20,7 +20,7 @@ from starlette.routing import Match
 from zoombridge.accounts.deps import UNAUTHENTICATED, api_caller_is_authenticated
 from zoombridge.db.trouble import DatabaseTrouble, database_trouble
 from zoombridge.errors import DomainError, FieldProblem
-from zoombridge.kit.text import readable
+from zoombridge.kit.text import field_name, readable
 from zoombridge.web.error_pages import error_page, wants_html
 
 log = logging.getLogger(__name__)
@@ -43,20 +43,6 @@ def problem(
         "errors": [{"field": e.field, "message": e.message} for e in field_errors or []],
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def _field_name(location: tuple[int | str, ...]) -> str:
-    # ("body", "attendees", 0, "email") -> "attendees[0].email"
-    # Only the first part says where (a field may itself be called "body").
-    parts = (
-        location[1:]
-        if location and location[0] in ("body", "query", "path", "header")
-        else location
-    )
-    name = ""
-    for part in parts:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or "request"
 
 
 # The error answers every operation may give, documented once for all routers: the problem
@@ -168,7 +154,7 @@ def install(app: FastAPI) -> None:
         if is_api(request.url.path) and not await api_caller_is_authenticated(request):
             return unauthenticated()
         errors = [
-            FieldProblem(_field_name(tuple(e.get("loc", ()))), readable(e)) for e in exc.errors()
+            FieldProblem(field_name(tuple(e.get("loc", ()))), readable(e)) for e in exc.errors()
         ]
         return problem(422, "invalid_input", "The request has invalid fields.", errors)
 
