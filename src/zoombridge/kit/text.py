@@ -99,18 +99,13 @@ def _limit(context: Mapping[str, Any], key: str) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
-def field_name(location: tuple[int | str, ...]) -> str:
-    """A pydantic error's location as the API names fields: ("body", "attendees", 0, "email")
-    -> "attendees[0].email". Only the first part says where (a field may be called "body")."""
-    parts = (
-        location[1:]
-        if location and location[0] in ("body", "query", "path", "header")
-        else location
-    )
-    name = ""
-    for part in parts:
+def field_name(location: tuple[int | str, ...], prefix: str = "") -> str:
+    """A pydantic error's location as fields are named in answers and forms:
+    ("attendees", 0, "email") -> "attendees[0].email" ("" for an empty location)."""
+    name = prefix
+    for part in location:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or "request"
+    return name
 
 
 def readable(error: Mapping[str, Any]) -> str:

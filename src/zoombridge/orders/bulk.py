@@ -100,8 +100,7 @@ def _parse(index: int, raw: dict[str, Any], default_event: uuid.UUID | None) -> 
         data = BulkOrderIn.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            FieldProblem(field_name(tuple(e["loc"])) if e["loc"] else "order", readable(e))
-            for e in exc.errors()
+            FieldProblem(field_name(tuple(e["loc"])) or "order", readable(e)) for e in exc.errors()
         ]
         item.refuse(InvalidInput("This order is not valid.", field_errors=problems))
         return item

@@ -45,6 +45,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _request_field(location: tuple[int | str, ...]) -> str:
+    # ("body", "attendees", 0, "email") -> "attendees[0].email". Only the first part says
+    # where (a field may itself be called "body").
+    where = ("body", "query", "path", "header")
+    return field_name(location[1:] if location and location[0] in where else location) or "request"
+
+
 # The error answers every operation may give, documented once for all routers: the problem
 # details the handlers below produce (FastAPI would otherwise document only its own 422 shape).
 _PROBLEM_ANSWERS = {
@@ -154,7 +161,7 @@ def install(app: FastAPI) -> None:
         if is_api(request.url.path) and not await api_caller_is_authenticated(request):
             return unauthenticated()
         errors = [
-            FieldProblem(field_name(tuple(e.get("loc", ()))), readable(e)) for e in exc.errors()
+            FieldProblem(_request_field(tuple(e.get("loc", ()))), readable(e)) for e in exc.errors()
         ]
         return problem(422, "invalid_input", "The request has invalid fields.", errors)
 

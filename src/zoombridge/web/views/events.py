@@ -34,7 +34,7 @@ from zoombridge.web.views.event_schedule import (
     schedule_fields,
     schedule_form,
 )
-from zoombridge.web.views.forms import FormProblem, pydantic_problems
+from zoombridge.web.views.forms import FormProblem, form_problems
 
 router = ui_router()
 
@@ -156,16 +156,6 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
-def _problems(exc: Exception) -> tuple[str, dict[str, str]]:
-    if isinstance(exc, ValidationError):
-        problems = pydantic_problems(exc)
-        return "Some fields need fixing.", {p.field: p.message for p in problems}
-    if isinstance(exc, FormProblem):
-        return "Some fields need fixing.", {p.field: p.message for p in exc.problems}
-    assert isinstance(exc, DomainError)
-    return exc.detail, {p.field: p.message for p in exc.field_errors}
-
-
 async def _picker_context(session: AsyncSession, connection_id: str | None) -> dict[str, Any]:
     conns = list(await connections.list_connections(session))
     selected = None
@@ -284,7 +274,7 @@ async def create(request: Request, session: SessionDep, actor: CurrentActor) -> 
         event = await events.create_event(session, data)
     except (ValidationError, FormProblem, DomainError) as exc:
         await session.rollback()
-        error, errors = _problems(exc)
+        error, errors = form_problems(exc)
         return await _form_page(
             request, session, actor, form, status_code=422, error=error, errors=errors
         )
@@ -375,7 +365,7 @@ async def update(request: Request, session: SessionDep, event_id: str) -> Respon
         if isinstance(exc, NotFoundError):
             raise
         await session.rollback()
-        error, errors = _problems(exc)
+        error, errors = form_problems(exc)
         return render(
             request,
             "event_edit.html",

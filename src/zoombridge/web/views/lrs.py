@@ -18,7 +18,7 @@ from zoombridge.results.schemas import LrsIn
 from zoombridge.results.service import lrs
 from zoombridge.web.auth_session import Allowed, Csrf, flash
 from zoombridge.web.views.common import checkbox, redirect, render, ui_router
-from zoombridge.web.views.forms import pydantic_problems
+from zoombridge.web.views.forms import form_problems
 
 router = ui_router()
 FIELDS = ("endpoint", "key", "secret", "enabled", "activity_base")
@@ -80,11 +80,7 @@ async def lrs_save(request: Request, session: SessionDep) -> Response:
         await lrs.put_lrs(session, LrsIn(**values))
     except (ValidationError, DomainError) as exc:
         await session.rollback()
-        if isinstance(exc, ValidationError):
-            error = "Some fields need fixing."
-            errors = {p.field: p.message for p in pydantic_problems(exc)}
-        else:
-            error, errors = exc.detail, {p.field: p.message for p in exc.field_errors}
+        error, errors = form_problems(exc)
         return await _page(request, session, form, status_code=422, error=error, errors=errors)
     flash(request, "LRS settings saved: completed results are sent as xAPI statements.")
     return redirect("/settings/lrs")

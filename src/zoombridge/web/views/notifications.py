@@ -24,19 +24,13 @@ from zoombridge.notifications.sink import MailSink
 from zoombridge.web.auth_session import Allowed, Csrf, flash
 from zoombridge.web.views import lists
 from zoombridge.web.views.common import parse_id, redirect, render, ui_router
-from zoombridge.web.views.forms import pydantic_problems
+from zoombridge.web.views.forms import form_problems
 
 router = ui_router()
 
 
 async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
-def _problems(exc: ValidationError | DomainError) -> tuple[str, dict[str, str]]:
-    if isinstance(exc, ValidationError):
-        return "Some fields need fixing.", {p.field: p.message for p in pydantic_problems(exc)}
-    return exc.detail, {p.field: p.message for p in exc.field_errors}
 
 
 # --- Settings → Email (SMTP) -------------------------------------------------------------------
@@ -115,7 +109,7 @@ async def smtp_save(request: Request, session: SessionDep) -> Response:
         await service.put_smtp(session, SmtpSettingsIn(**values))
     except (ValidationError, DomainError) as exc:
         await session.rollback()
-        error, errors = _problems(exc)
+        error, errors = form_problems(exc)
         return await _smtp_page(request, session, form, status_code=422, error=error, errors=errors)
     flash(request, "Email settings saved.")
     return redirect("/settings/email")
@@ -183,7 +177,7 @@ async def template_save(request: Request, session: SessionDep, key: str) -> Resp
         if isinstance(exc, NotFoundError):
             raise
         await session.rollback()
-        error, errors = _problems(exc)
+        error, errors = form_problems(exc)
         return await _template_page(
             request, session, key, form, status_code=422, error=error, errors=errors
         )
