@@ -291,3 +291,29 @@ async def test_excluded_and_deleted_contacts_are_not_sent(
     [push] = await crm.all(select(HubSpotWebinarPush))
     assert push.counts["contacts_excluded"] == 1
     assert push.counts["contacts_deleted_in_zoombridge"] == 1
+
+
+async def test_a_webinar_that_cannot_be_pushed_fails_alone_beside_a_good_one(
+    crm: CrmWorld, hubspot_worker: WorkerFactory, hubspot_admin: HubSpotAdmin
+) -> None:
+    hub = crm.sim.config.hub_id
+    await crm.connect_hubspot()
+    good = await crm.webinar("Good webinar", zoom_id=81234567801)
+    bad = await crm.webinar("Poison webinar", zoom_id=81234567802)
+    await crm.people(good, ["ada@example.com"], attended={"ada@example.com": 30})
+    await crm.people(bad, ["bo@example.com"], attended={"bo@example.com": 30})
+    # A stored value no push can use: its end lies past the last date there is.
+    async with crm.maker() as session:
+        row = await session.get(type(bad), bad.id)
+        assert row is not None
+        row.start_at = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+        await session.commit()
+    await settle(hubspot_worker())
+
+    pushes = {p.webinar_id: p for p in await crm.all(select(HubSpotWebinarPush))}
+    assert pushes[good.id].last_error is None
+    assert pushes[bad.id].last_error  # the reason, on the item itself
+    assert pushes[bad.id].lease_owner is None  # its claim released
+    assert "ada@example.com" in by_email(hubspot_admin.contacts(hub))
+    names = {e["fields"].get("eventName") for e in hubspot_admin.events(hub)}
+    assert "Good webinar" in names
