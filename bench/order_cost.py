@@ -47,7 +47,7 @@ from zoombridge.db.engine import create_engine
 from zoombridge.db.session import create_sessionmaker
 from zoombridge.events.models import Event
 from zoombridge.orders.models import Attendee, Order, OrderStatus
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import orders_completed
 from zoombridge.settings import Settings
 from zoombridge.simulator import SimulatorConfig, SimulatorServer
 from zoombridge.web.app import create_app
@@ -130,15 +130,15 @@ class Counter:
             self.own += 1
 
     def watch_receivers(self) -> None:
-        for receiver in order_completed.receivers:
-            order_completed.disconnect(receiver)
-            order_completed.connect(self._watched(receiver))
+        for receiver in orders_completed.receivers:
+            orders_completed.disconnect(receiver)
+            orders_completed.connect(self._watched(receiver))
 
     def _watched(self, receiver: Any) -> Any:
-        async def run(session: AsyncSession, order: Order) -> None:
+        async def run(session: AsyncSession, orders: list[Order]) -> None:
             self._in_receiver = True
             try:
-                await receiver(session, order)
+                await receiver(session, orders)
                 await session.flush()
             finally:
                 self._in_receiver = False
@@ -293,7 +293,7 @@ async def main_async(orders: int, existing: int) -> int:
         ):
             await cpu_per_request(http, url, tag, 5, keyed=tag != "wb", warm=0)
         spent = {"baseline": 0.0, "empty": 0.0, "full": 0.0, "alone": 0.0}
-        receivers_now = order_completed.receivers
+        receivers_now = orders_completed.receivers
         try:
             for turn in range(max(orders // ROUND, 1)):
                 spent["baseline"] += await cpu_per_request(
@@ -308,12 +308,12 @@ async def main_async(orders: int, existing: int) -> int:
                 # What the receivers of other domains cost (ticket emails, contacts): the same
                 # orders with them disconnected, to show where the rest of the time goes.
                 for receiver in receivers_now:
-                    order_completed.disconnect(receiver)
+                    orders_completed.disconnect(receiver)
                 spent["alone"] += await cpu_per_request(
                     alone_http, alone_url, f"a{turn}-", ROUND, keyed=True, warm=0
                 )
                 for receiver in receivers_now:
-                    order_completed.connect(receiver)
+                    orders_completed.connect(receiver)
             turns = max(orders // ROUND, 1)
             baseline, empty, full, alone = (spent[k] / turns for k in spent)
             bulk_rate, csv_rate = await intake_rates(empty_http, empty_url)
@@ -324,10 +324,10 @@ async def main_async(orders: int, existing: int) -> int:
         finally:
             # The receivers as they were: a process that goes on (the test suite runs this
             # bench in-process) must not keep the watching wrappers beside the originals.
-            for receiver in order_completed.receivers:
-                order_completed.disconnect(receiver)
+            for receiver in orders_completed.receivers:
+                orders_completed.disconnect(receiver)
             for receiver in receivers_now:
-                order_completed.connect(receiver)
+                orders_completed.connect(receiver)
         await base_http.aclose()
         await dispose()
         for close in (close_empty, close_full, close_alone):

@@ -14,11 +14,13 @@ from sqlalchemy import select
 from tests.fixtures.api import ApiHarness
 from tests.orders.factories import EventIds, create_event
 from tests.orders.helpers import people
+from zoombridge.contacts.models import Contact
 from zoombridge.events.models import Event
 from zoombridge.kit.signals import Receiver
+from zoombridge.notifications.models import OutboundEmail
 from zoombridge.orders.intake import recount_seats
 from zoombridge.orders.models import Order
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import orders_completed
 
 # Token, Idempotency-Key look-up, event with its meetings, order, attendees, seat count,
 # registrations (one upsert), the stored answer; on PostgreSQL one more that locks the event
@@ -29,7 +31,7 @@ MAX_STATEMENTS_PER_ORDER = {"sqlite": 8, "postgresql": 9}
 @contextmanager
 def counted(api: ApiHarness) -> Iterator[tuple[list[str], list[str]]]:
     """The statements the app's engine runs inside the block (BEGIN/COMMIT/ROLLBACK left out):
-    the order write's own, and those of the other domains' receivers of `order_completed`
+    the order write's own, and those of the other domains' receivers of `orders_completed`
     (ticket emails, contacts), which are theirs to keep lean."""
     engine = api.sessionmaker.kw["bind"].sync_engine
     own: list[str] = []
@@ -40,30 +42,30 @@ def counted(api: ApiHarness) -> Iterator[tuple[list[str], list[str]]]:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             (receivers if in_receiver[0] else own).append(statement)
 
-    def watched(receiver: Receiver[Order]) -> Receiver[Order]:
-        async def run(session: Any, order: Order) -> None:
+    def watched(receiver: Receiver[list[Order]]) -> Receiver[list[Order]]:
+        async def run(session: Any, orders: list[Order]) -> None:
             in_receiver[0] = True
             try:
-                await receiver(session, order)
+                await receiver(session, orders)
                 await session.flush()  # what they added is written now, counted as theirs
             finally:
                 in_receiver[0] = False
 
         return run
 
-    originals = order_completed.receivers
+    originals = orders_completed.receivers
     for receiver in originals:
-        order_completed.disconnect(receiver)
-        order_completed.connect(watched(receiver))
+        orders_completed.disconnect(receiver)
+        orders_completed.connect(watched(receiver))
     sa_event.listen(engine, "before_cursor_execute", record)
     try:
         yield own, receivers
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
-        for receiver in order_completed.receivers:
-            order_completed.disconnect(receiver)
+        for receiver in orders_completed.receivers:
+            orders_completed.disconnect(receiver)
         for receiver in originals:
-            order_completed.connect(receiver)
+            orders_completed.connect(receiver)
 
 
 async def test_a_completed_order_runs_at_most_eight_statements(api: ApiHarness) -> None:
@@ -167,3 +169,38 @@ async def test_capacity_checks_read_the_seat_count(api: ApiHarness) -> None:
     )
     assert answer.status_code == 409, answer.text
     assert "0 seats left" in answer.json()["detail"]
+
+
+async def test_a_bulk_request_pays_the_receivers_once(api: ApiHarness) -> None:
+    """Tickets and contacts of every order of a bulk request are written together: 40 orders
+    cost the receivers as many statements as one, and every attendee gets both."""
+    ids = await create_event(api.sessionmaker, links=1, capacity=500)
+    url = f"/api/v1/events/{ids.event_id}/orders/bulk"
+
+    async def bulk(tag: str, orders: int) -> list[str]:
+        body = {
+            "orders": [
+                {"status": "completed", "attendees": people(f"{tag}{n}a", f"{tag}{n}b")}
+                for n in range(orders)
+            ]
+        }
+        with counted(api) as (_, receivers):
+            answer = await api.http.post(url, json=body)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["created"] == orders
+        return receivers
+
+    one = await bulk("solo", 1)
+    forty = await bulk("many", 40)
+    assert one, "tickets and contacts are written with the orders"
+    assert len(forty) == len(one), "\n\n".join(forty)
+    async with api.sessionmaker() as session:
+        tickets = set(
+            await session.scalars(
+                select(OutboundEmail.to_address).where(OutboundEmail.template_key == "event_ticket")
+            )
+        )
+        contacts = set(await session.scalars(select(Contact.email)))
+    everyone = {f"many{n}{s}@example.com" for n in range(40) for s in "ab"}
+    assert everyone <= tickets
+    assert everyone <= contacts

@@ -19,7 +19,7 @@ from zoombridge.contacts.models import SourceKind
 from zoombridge.contacts.service.resolve import Person, resolve
 from zoombridge.db.base import utc_now
 from zoombridge.orders.models import Order
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import orders_completed
 
 log = logging.getLogger("zoombridge.contacts")
 
@@ -34,9 +34,11 @@ async def _become_contacts(session: AsyncSession, people: list[Person], source: 
         log.exception("could not make contacts of %d %s(s)", len(people), source.value)
 
 
-async def order_attendees(session: AsyncSession, order: Order) -> None:
+async def order_attendees(session: AsyncSession, orders: list[Order]) -> None:
+    """Every active attendee of the orders completed by one request, resolved together."""
     people = [
         Person(emails.normalize(a.email), a.first_name, a.last_name)
+        for order in orders
         for a in order.attendees
         if a.cancelled_at is None
     ]
@@ -54,5 +56,5 @@ async def booking_customer(session: AsyncSession, made: BookingMade) -> None:
 
 
 def connect() -> None:
-    order_completed.connect(order_attendees)
+    orders_completed.connect(order_attendees)
     booking_made.connect(booking_customer)

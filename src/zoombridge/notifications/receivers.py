@@ -35,7 +35,7 @@ from zoombridge.notifications import outbox, reminders
 from zoombridge.notifications.models import Audience, EmailState, OutboundEmail
 from zoombridge.notifications.tickets import enqueue_tickets, resend_tickets
 from zoombridge.orders.models import Attendee, Order, OrderStatus
-from zoombridge.orders.signals import order_completed, tickets_cancelled
+from zoombridge.orders.signals import orders_completed, tickets_cancelled
 
 # ---------------------------------------------------------------------------------------------
 # Events: reminders (L4)
@@ -142,8 +142,8 @@ async def tell_attendees_of_cancellation(session: AsyncSession, event: Event) ->
 # Orders: tickets (O6)
 
 
-async def send_tickets(session: AsyncSession, order: Order) -> None:
-    await enqueue_tickets(session, order)
+async def send_tickets(session: AsyncSession, orders: list[Order]) -> None:
+    await enqueue_tickets(session, orders)
 
 
 async def tell_of_cancelled_tickets(session: AsyncSession, attendees: list[Attendee]) -> None:
@@ -321,7 +321,7 @@ def connect() -> None:
     event_saved.connect(tell_attendees_of_change)
     event_cancelled.connect(cancel_event_reminders)
     event_cancelled.connect(tell_attendees_of_cancellation)
-    order_completed.connect(send_tickets)
+    orders_completed.connect(send_tickets)
     tickets_cancelled.connect(tell_of_cancelled_tickets)
     meeting_recreated.connect(send_new_links)
     booking_made.connect(booking_made_emails)

@@ -36,19 +36,26 @@ async def _enqueue(session: AsyncSession, event: Event, attendees: list[Attendee
     return len(attendees)
 
 
-async def enqueue_tickets(session: AsyncSession, order: Order) -> int:
-    """One ticket email per active attendee of `order`, which has just become completed; none
-    when the event sends no tickets by email (`ticket_emails` off) or is cancelled."""
-    event = await session.get(Event, order.event_id)
-    if (
-        event is None
-        or not event.ticket_emails
-        or event.status is EventStatus.CANCELLED
-        or order.status is not OrderStatus.COMPLETED
-    ):
-        return 0
-    attendees = [a for a in order.attendees if a.cancelled_at is None]
-    return await _enqueue(session, event, attendees)
+async def enqueue_tickets(session: AsyncSession, orders: list[Order]) -> int:
+    """One ticket email per active attendee of `orders`, which have just become completed; none
+    for an event that sends no tickets by email (`ticket_emails` off) or is cancelled. The
+    emails are only added to the session: they are written together at its next flush."""
+    queued = 0
+    events: dict[uuid.UUID, Event | None] = {}
+    for order in orders:
+        if order.event_id not in events:
+            events[order.event_id] = await session.get(Event, order.event_id)
+        event = events[order.event_id]
+        if (
+            event is None
+            or not event.ticket_emails
+            or event.status is EventStatus.CANCELLED
+            or order.status is not OrderStatus.COMPLETED
+        ):
+            continue
+        attendees = [a for a in order.attendees if a.cancelled_at is None]
+        queued += await _enqueue(session, event, attendees)
+    return queued
 
 
 async def resend_tickets(session: AsyncSession, event_id: uuid.UUID) -> int:

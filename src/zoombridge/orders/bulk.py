@@ -60,7 +60,7 @@ from zoombridge.orders.schemas import (
     BulkOrdersOut,
     OrderOut,
 )
-from zoombridge.orders.signals import order_completed, orders_completed
+from zoombridge.orders.signals import orders_completed
 
 # Keys of bulk orders live beside the request keys of the same token, apart from them.
 _KEY_PREFIX = "bulk-order:"
@@ -302,11 +302,8 @@ async def create_orders(
     completed = [
         i.order for i in items if i.order is not None and i.order.status is OrderStatus.COMPLETED
     ]
-    if orders_completed.receivers:
+    if completed:
         await orders_completed.send(session, completed)  # O6 tickets, contacts: all at once
-    else:
-        for done in completed:
-            await order_completed.send(session, done)  # O6 tickets, contacts
     results = [i.result for i in items if i.result is not None]
     return BulkOrdersOut(
         created=sum(r.result == "created" for r in results),

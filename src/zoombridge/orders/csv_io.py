@@ -33,7 +33,7 @@ from zoombridge.orders.service import (
     present_links,
     refuse_enrolment_event,
 )
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import orders_completed
 
 MAX_IMPORT_ROWS = 10_000
 BASE_COLUMNS = (
@@ -300,5 +300,5 @@ async def _store(
     session.add(order)
     await session.flush()
     await refresh_registrations(session, event_id, {a.email for a in order.attendees})
-    await order_completed.send(session, order)  # imported attendees get their tickets too (O6, O8)
+    await orders_completed.send(session, [order])  # their tickets too (O6, O8)
     return order.id

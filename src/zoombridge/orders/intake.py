@@ -57,7 +57,7 @@ from zoombridge.orders.rules import (
     seat_limit,
 )
 from zoombridge.orders.schemas import AttendeeOut, OrderCreate, OrderOut, RegistrationOut
-from zoombridge.orders.signals import order_completed
+from zoombridge.orders.signals import orders_completed
 
 CANCELLED_EVENT = "This event is cancelled; it takes no new orders."
 
@@ -209,7 +209,7 @@ async def create_order(
         # The receivers first (O6 ticket emails, contacts): on PostgreSQL the event is locked
         # only after them, so completed orders of one event take turns for as short as can be.
         # A refusal below (capacity) rolls their writes back with the order.
-        await order_completed.send(session, order)
+        await orders_completed.send(session, [order])
         await lock_event(session, target)
         await take_seats(session, target, [order])
         registrations = await register(session, target, [order])

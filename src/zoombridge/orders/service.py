@@ -48,7 +48,7 @@ from zoombridge.orders.schemas import (
     RegistrationOut,
     TicketOut,
 )
-from zoombridge.orders.signals import order_completed, tickets_cancelled
+from zoombridge.orders.signals import orders_completed, tickets_cancelled
 from zoombridge.orders.tickets import link_label
 from zoombridge.orders.tickets import ticket_view as _ticket_view
 
@@ -200,7 +200,7 @@ async def set_order_status(
         await shift_seats(session, event, emails, before)
         await refresh_registrations(session, event.id, emails)
     if status is OrderStatus.COMPLETED:
-        await order_completed.send(session, order)  # O6: tickets by email (sent by the worker)
+        await orders_completed.send(session, [order])  # O6: tickets by email (sent by the worker)
     elif was_completed:
         active = [a for a in order.attendees if a.cancelled_at is None]
         await tickets_cancelled.send(session, active)  # their holders are told

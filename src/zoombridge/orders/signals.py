@@ -5,13 +5,11 @@ from __future__ import annotations
 from zoombridge.kit.signals import Signal
 from zoombridge.orders.models import Attendee, Order
 
-# The order has just become completed (created so, moved to completed, or imported from CSV):
-# its active attendees' tickets are due (O6; notifications emails them when enabled).
-order_completed: Signal[Order] = Signal("order.completed")
-
-# Many orders completed at once (bulk intake), in one message: a receiver connected here does
-# the work of `order_completed` for all of them in a few statements. While nothing is connected
-# here, each order is announced on `order_completed` instead.
+# Orders that have just become completed (created so, moved to completed, imported from CSV,
+# or a whole bulk request's at once): their active attendees' tickets are due (O6;
+# notifications emails them when enabled) and they become contacts. One message carries every
+# order completed by one request, so a receiver does its work for all of them in a few
+# statements: a bulk request of 1,000 orders pays a receiver's cost once, as one order does.
 orders_completed: Signal[list[Order]] = Signal("orders.completed")
 
 # Tickets that were valid and no longer are: one attendee cancelled alone, or a whole completed
