@@ -364,15 +364,14 @@ async def _store_answers(session: AsyncSession, token_id: uuid.UUID, items: list
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stored = 0
-    for start in range(0, len(rows), 1_000):
-        result = await session.execute(
-            insert(IdempotencyRecord)
-            .values(rows[start : start + 1_000])
-            .on_conflict_do_nothing(index_elements=["token_id", "key"])
-            .returning(IdempotencyRecord.id)
-        )
-        stored += len(result.all())
+    # The rows as executemany parameters: one cached statement, sent in multi-row batches.
+    result = await session.execute(
+        insert(IdempotencyRecord)
+        .on_conflict_do_nothing(index_elements=["token_id", "key"])
+        .returning(IdempotencyRecord.id),
+        rows,
+    )
+    stored = len(result.all())
     if stored < len(rows):
         raise Conflict(
             "Another request with some of these idempotency keys was stored at the same time. "
