@@ -23,25 +23,28 @@ def _name(attendee: Attendee) -> str:
     return f"{attendee.first_name} {attendee.last_name}".strip()
 
 
-async def _enqueue(session: AsyncSession, event: Event, attendees: list[Attendee]) -> int:
-    for attendee in attendees:
-        await outbox.enqueue(
-            session,
-            "event_ticket",
-            attendee.email,
-            to_name=_name(attendee),
-            event_id=event.id,
-            attendee_id=attendee.id,
-        )
-    return len(attendees)
+async def _enqueue(session: AsyncSession, attendees: list[Attendee]) -> int:
+    return await outbox.enqueue_many(
+        session,
+        "event_ticket",
+        [
+            {
+                "to_address": a.email,
+                "to_name": _name(a),
+                "event_id": a.event_id,
+                "attendee_id": a.id,
+            }
+            for a in attendees
+        ],
+    )
 
 
 async def enqueue_tickets(session: AsyncSession, orders: list[Order]) -> int:
     """One ticket email per active attendee of `orders`, which have just become completed; none
     for an event that sends no tickets by email (`ticket_emails` off) or is cancelled. The
     emails are only added to the session: they are written together at its next flush."""
-    queued = 0
     events: dict[uuid.UUID, Event | None] = {}
+    attendees: list[Attendee] = []
     for order in orders:
         if order.event_id not in events:
             events[order.event_id] = await session.get(Event, order.event_id)
@@ -53,9 +56,8 @@ async def enqueue_tickets(session: AsyncSession, orders: list[Order]) -> int:
             or order.status is not OrderStatus.COMPLETED
         ):
             continue
-        attendees = [a for a in order.attendees if a.cancelled_at is None]
-        queued += await _enqueue(session, event, attendees)
-    return queued
+        attendees += [a for a in order.attendees if a.cancelled_at is None]
+    return await _enqueue(session, attendees)
 
 
 async def resend_tickets(session: AsyncSession, event_id: uuid.UUID) -> int:
@@ -78,4 +80,4 @@ async def resend_tickets(session: AsyncSession, event_id: uuid.UUID) -> int:
             .order_by(Attendee.created_at, Attendee.id)
         )
     )
-    return await _enqueue(session, event, attendees)
+    return await _enqueue(session, attendees)

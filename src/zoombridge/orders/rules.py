@@ -16,6 +16,7 @@ from zoombridge.orders.tickets import REGISTRATION_OFF_WARNING
 ZOOM_MEETING_REGISTRANT_LIMIT = 4_999
 TICKET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 TICKET_CODE_LENGTH = 12
+assert len(TICKET_CODE_ALPHABET) == 32  # new_ticket_code draws 5 bits a character
 
 
 def refuse_enrolment_event(event: Event) -> None:
@@ -59,7 +60,9 @@ def seat_limit(
 
 
 def new_ticket_code() -> str:
-    return "".join(secrets.choice(TICKET_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+    # 32 letters: the low 5 bits of each random byte pick one uniformly (256 is a multiple of
+    # 32), in one call to the system's generator instead of one a character.
+    return "".join(TICKET_CODE_ALPHABET[b & 31] for b in secrets.token_bytes(TICKET_CODE_LENGTH))
 
 
 def check_names(attendees: Sequence[AttendeeIn], links: Sequence[MeetingLink]) -> None:
