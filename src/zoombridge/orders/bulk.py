@@ -49,6 +49,7 @@ from zoombridge.orders.intake import (
     load_targets,
     order_view,
     refuse_for_event,
+    store_orders,
 )
 from zoombridge.orders.models import Order, OrderStatus
 from zoombridge.orders.registering import read_registrations, register
@@ -287,9 +288,8 @@ async def create_orders(
                     item.refuse(Conflict(CANCELLED_EVENT))
                     continue
                 item.order = build_order(event_id, item.data)
-                session.add(item.order)
     try:
-        await session.flush()
+        await store_orders(session, [i.order for i in items if i.order is not None])
     except IntegrityError:
         # A reference checked free above was taken by a request stored meanwhile.
         raise Conflict(

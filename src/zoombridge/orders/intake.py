@@ -23,15 +23,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, distinct, exists, func, select, update
+from sqlalchemy import Table, and_, bindparam, distinct, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, raiseload
+from sqlalchemy.orm import aliased, make_transient_to_detached, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from zoombridge.connections.models import ZoomConnection
+from zoombridge.db.base import utc_now
 from zoombridge.db.engine import begin_writes
 from zoombridge.errors import CapacityExceeded, Conflict, FieldProblem, InvalidInput, NotFoundError
 from zoombridge.events.models import (
@@ -179,6 +180,48 @@ def build_order(event_id: uuid.UUID, data: OrderCreate) -> Order:
     )
 
 
+def _row(obj: Order | Attendee, columns: Sequence[str]) -> dict[str, Any]:
+    row = {name: getattr(obj, name) for name in columns}
+    for name, value in row.items():
+        if name not in obj.__dict__:  # never set (None): set, or it would read as expired
+            setattr(obj, name, value)
+    return row
+
+
+_ORDER_COLUMNS = [p.key for p in Order.__mapper__.column_attrs]
+_ATTENDEE_COLUMNS = [p.key for p in Attendee.__mapper__.column_attrs]
+
+
+async def store_orders(session: AsyncSession, orders: Sequence[Order]) -> None:
+    """Write new orders (built by `build_order`) and their attendees: one INSERT each, with the
+    rows as executemany parameters. The objects then join the session as stored rows, as a
+    flush would leave them, without the unit of work's bookkeeping for each object (for a
+    bulk request, as much CPU as everything else it does). IntegrityError when a reference
+    is taken."""
+    now = utc_now()
+    order_rows: list[dict[str, Any]] = []
+    attendee_rows: list[dict[str, Any]] = []
+    for order in orders:
+        order.id = uuid.uuid4()
+        order.created_at = order.updated_at = now
+        order_rows.append(_row(order, _ORDER_COLUMNS))
+        for attendee in order.attendees:
+            attendee.id = uuid.uuid4()
+            attendee.order_id = order.id
+            attendee.created_at = attendee.updated_at = now
+            attendee_rows.append(_row(attendee, _ATTENDEE_COLUMNS))
+    if not order_rows:
+        return
+    await session.execute(insert(cast(Table, Order.__table__)), order_rows)
+    if attendee_rows:
+        await session.execute(insert(cast(Table, Attendee.__table__)), attendee_rows)
+    for order in orders:
+        for attendee in order.attendees:
+            make_transient_to_detached(attendee)
+        make_transient_to_detached(order)
+        session.add(order)  # persistent as loaded, its attendees with it: nothing to flush
+
+
 def duplicate_reference(reference: str | None) -> InvalidInput:
     return InvalidInput(
         f"The event already has an order with reference {reference!r}.",
@@ -197,9 +240,8 @@ async def create_order(
     refuse_for_event(target, data)
     await begin_writes(session)
     order = build_order(event_id, data)
-    session.add(order)
     try:
-        await session.flush()
+        await store_orders(session, [order])
     except IntegrityError as exc:
         if "reference" in str(exc.orig):
             raise duplicate_reference(data.reference) from None
