@@ -89,8 +89,8 @@ _BULK_DESCRIPTION = (
 @writes_late
 async def create_orders_in_bulk(
     data: BulkOrdersIn, session: SessionDep, token: TokenDep
-) -> BulkOrdersOut:
-    return await bulk.create_orders(session, token.id, data.orders)
+) -> Response:
+    return _bulk_answer(await bulk.create_orders(session, token.id, data.orders))
 
 
 @router.post(
@@ -103,8 +103,15 @@ async def create_orders_in_bulk(
 @writes_late
 async def create_event_orders_in_bulk(
     event_id: uuid.UUID, data: BulkOrdersIn, session: SessionDep, token: TokenDep
-) -> BulkOrdersOut:
-    return await bulk.create_orders(session, token.id, data.orders, default_event=event_id)
+) -> Response:
+    answer = await bulk.create_orders(session, token.id, data.orders, default_event=event_id)
+    return _bulk_answer(answer)
+
+
+def _bulk_answer(answer: BulkOrdersOut) -> Response:
+    # Serialised by pydantic in one go: the generic path (to a dict, then json.dumps) costs
+    # several milliseconds for a thousand orders. The response model still documents it.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(

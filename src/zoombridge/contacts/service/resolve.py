@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zoombridge.contacts.exclusions import Excluded, Exclusions, Reason
@@ -53,20 +54,24 @@ class _Known:
 
 
 async def _known(session: AsyncSession, wanted: list[str]) -> dict[str, tuple[_Known, bool]]:
-    """email -> (its contact, whether the email is a secondary one)."""
+    """email -> (its contact, whether the email is a secondary one): primaries and secondary
+    emails in one statement (a primary wins over a secondary of another contact)."""
     found: dict[str, tuple[_Known, bool]] = {}
     if not wanted:
         return found
-    primaries = await session.execute(
+    primaries = select(
+        Contact.email.label("matched"),
+        literal(False).label("secondary"),
+        Contact.id,
+        Contact.email,
+        Contact.deleted_at,
+        Contact.first_name,
+        Contact.last_name,
+    ).where(Contact.email.in_(wanted))
+    secondaries = (
         select(
-            Contact.id, Contact.email, Contact.deleted_at, Contact.first_name, Contact.last_name
-        ).where(Contact.email.in_(wanted))
-    )
-    for contact_id, email, deleted_at, first, last in primaries:
-        found[email] = (_Known(contact_id, email, deleted_at is not None, first, last), False)
-    secondaries = await session.execute(
-        select(
-            ContactEmail.email,
+            ContactEmail.email.label("matched"),
+            literal(True).label("secondary"),
             Contact.id,
             Contact.email,
             Contact.deleted_at,
@@ -76,10 +81,13 @@ async def _known(session: AsyncSession, wanted: list[str]) -> dict[str, tuple[_K
         .join(Contact, Contact.id == ContactEmail.contact_id)
         .where(ContactEmail.email.in_(wanted))
     )
-    for secondary, contact_id, primary, deleted_at, first, last in secondaries:
-        found.setdefault(
-            secondary, (_Known(contact_id, primary, deleted_at is not None, first, last), True)
-        )
+    rows = await session.execute(union_all(primaries, secondaries))
+    for matched, secondary, contact_id, primary, deleted_at, first, last in rows:
+        known = _Known(contact_id, primary, deleted_at is not None, first, last)
+        if not secondary:
+            found[matched] = (known, False)
+        else:
+            found.setdefault(matched, (known, True))
     return found
 
 
@@ -111,7 +119,7 @@ async def resolve(
         else:
             candidates.append(email)
     known = await _known(session, candidates)
-    new_rows = []
+    new_rows: list[dict[str, Any]] = []
     for email in candidates:
         person = by_email[email]
         if email in known:
@@ -139,18 +147,23 @@ async def resolve(
             }
         )
     if new_rows:
-        await insert_ignoring(session, Contact, new_rows, ["email"])
-        ours = {row["email"]: row["id"] for row in new_rows}
-        stored = await session.execute(
-            select(Contact.email, Contact.id, Contact.deleted_at).where(
-                Contact.email.in_(list(ours))
+        made = await insert_ignoring(session, Contact, new_rows, ["email"], returning="email")
+        for row in new_rows:
+            if row["email"] in made:
+                result[row["email"]] = Resolved(row["id"], None, None, created=True)
+        # Made by another transaction meanwhile (its row won the unique email): read those.
+        others = [row["email"] for row in new_rows if row["email"] not in made]
+        if others:
+            stored = await session.execute(
+                select(Contact.email, Contact.id, Contact.deleted_at).where(
+                    Contact.email.in_(others)
+                )
             )
-        )
-        for email, contact_id, deleted_at in stored:
-            if deleted_at is not None:  # deleted meanwhile
-                result[email] = Resolved(None, _deleted(email))
-            else:
-                result[email] = Resolved(contact_id, None, None, created=ours[email] == contact_id)
+            for email, contact_id, deleted_at in stored:
+                if deleted_at is not None:  # deleted meanwhile
+                    result[email] = Resolved(None, _deleted(email))
+                else:
+                    result[email] = Resolved(contact_id, None, None)
     await add_sources(
         session, [r.contact_id for r in result.values() if r.contact_id is not None], source, now
     )

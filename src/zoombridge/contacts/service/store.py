@@ -22,14 +22,24 @@ def _insert(session: AsyncSession, model: Any) -> Any:
 
 
 async def insert_ignoring(
-    session: AsyncSession, model: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
-) -> None:
-    """Insert `rows`; a row whose `keys` are already stored is left as it is."""
+    session: AsyncSession,
+    model: Any,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    *,
+    returning: str | None = None,
+) -> set[Any]:
+    """Insert `rows`; a row whose `keys` are already stored is left as it is. With
+    `returning` (a column), the values of that column in the rows actually inserted."""
     if not rows:
-        return
+        return set()
     unique = list({tuple(r[k] for k in keys): r for r in rows}.values())
     statement = _insert(session, model).on_conflict_do_nothing(index_elements=list(keys))
-    await session.execute(statement, unique)
+    if returning is None:
+        await session.execute(statement, unique)
+        return set()
+    inserted = await session.execute(statement.returning(model.__table__.c[returning]), unique)
+    return set(inserted.scalars())
 
 
 async def upsert(
