@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from zoombridge.db import sqlite_driver
 from zoombridge.db.base import NaiveDatetimeError
 from zoombridge.db.encryption import (
     EncryptionError,
@@ -117,6 +118,10 @@ def create_engine(
         path.parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "sqlite":
+        one_hop = sqlite_driver.dbapi()  # one thread hand-off per statement, not four
+        if one_hop is not None:
+            kwargs.setdefault("module", one_hop)
     engine = create_async_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
