@@ -85,6 +85,23 @@ class OrderTarget:
         )
 
 
+# Built once: constructing the statement cost about as much as running it.
+_TARGETS = (
+    select(Event, MeetingLink, ZoomConnection.webinar_seats)
+    .join(ZoomConnection, ZoomConnection.id == Event.connection_id)
+    .outerjoin(
+        MeetingLink,
+        and_(MeetingLink.event_id == Event.id, MeetingLink.want == LinkWant.PRESENT),
+    )
+    .where(Event.id.in_(bindparam("event_ids", expanding=True)))
+    .order_by(Event.id, MeetingLink.created_at, MeetingLink.id)
+    .options(raiseload(Event.sessions))
+)
+_TARGETS_LOCKED = _TARGETS.with_for_update(of=Event, key_share=True).execution_options(
+    populate_existing=True
+)
+
+
 async def load_targets(
     session: AsyncSession, event_ids: Iterable[uuid.UUID], *, lock: bool = False
 ) -> dict[uuid.UUID, OrderTarget]:
@@ -97,22 +114,10 @@ async def load_targets(
     """
     ids = sorted(set(event_ids))
     query = (
-        select(Event, MeetingLink, ZoomConnection.webinar_seats)
-        .join(ZoomConnection, ZoomConnection.id == Event.connection_id)
-        .outerjoin(
-            MeetingLink,
-            and_(MeetingLink.event_id == Event.id, MeetingLink.want == LinkWant.PRESENT),
-        )
-        .where(Event.id.in_(ids))
-        .order_by(Event.id, MeetingLink.created_at, MeetingLink.id)
-        .options(raiseload(Event.sessions))
+        _TARGETS_LOCKED if lock and session.get_bind().dialect.name == "postgresql" else _TARGETS
     )
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Event, key_share=True).execution_options(
-            populate_existing=True
-        )
     targets: dict[uuid.UUID, OrderTarget] = {}
-    for event, link, webinar_seats in await session.execute(query):
+    for event, link, webinar_seats in await session.execute(query, {"event_ids": ids}):
         target = targets.setdefault(event.id, OrderTarget(event, webinar_seats=webinar_seats))
         if link is not None:
             target.links.append(link)

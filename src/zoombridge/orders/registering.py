@@ -105,8 +105,18 @@ async def register(
     return found
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
 def _upsert(session: AsyncSession) -> Any:
+    # Built once per dialect: constructing it cost more than a small order's upsert itself.
     dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        _UPSERTS[dialect] = _build_upsert(dialect)
+    return _UPSERTS[dialect]
+
+
+def _build_upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, Registration.__table__)
     statement = insert(table)
