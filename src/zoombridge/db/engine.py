@@ -1,7 +1,12 @@
-"""Async engines for SQLite (aiosqlite) and PostgreSQL (psycopg 3)."""
+"""Async engines for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
+
+On SQLite a process may say how its write transactions wait for the one write lock
+(`sqlite_write_turns`, see `zoombridge.db.write_turns`): `zoombridge serve` queues them in
+arrival order, the worker announces its waits so that serve lets it in."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,7 +26,13 @@ from zoombridge.db.encryption import (
     bind_secret_box,
     load_secret_box,
 )
-from zoombridge.db.write_turns import AnnouncedWaits, WriteQueue, WriteTurns, waiters_folder
+from zoombridge.db.write_turns import (
+    LOCK_POLL_MS,
+    AnnouncedWaits,
+    WriteQueue,
+    WriteTurns,
+    waiters_folder,
+)
 from zoombridge.settings import Settings
 
 # How long a SQLite writer waits for another writer's lock before giving up. Long: a request
@@ -222,10 +233,33 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, turns: WriteTur
         if turns is not None and _TURN not in connection.info and await_(turns.take()):
             connection.info[_TURN] = turns
         try:
+            if turns is not None and turns.polls_for_lock and _polled_for_lock(connection):
+                return
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _give_back(connection.info)
             raise
+
+    def _polled_for_lock(connection: Any) -> bool:
+        # Tries with a busy timeout of a few ms, for the whole busy timeout; False when it ran
+        # out (the caller then waits once more the usual way, and fails as usual). On the
+        # driver's own cursor: a refused try is not an error of the SQLAlchemy connection.
+        cursor = connection.connection.dbapi_connection.cursor()
+        locked = connection.dialect.loaded_dbapi.OperationalError
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={LOCK_POLL_MS}")
+            while time.monotonic() < deadline:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return True
+                except locked as exc:
+                    if "locked" not in str(exc):
+                        raise
+            return False
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
 
     if turns is None:
         return

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 OUTSIDE_TURN_MAX = 0.2
 # How often serve looks at the markers while it waits for an outside writer.
 _MARKER_POLL = 0.002
+# How long one try for the lock waits in SQLite's busy handler when a writer polls for it.
+LOCK_POLL_MS = 3
 # A marker older than this is ignored: its writer has had far longer than any turn it is due.
 MARKER_STALE_AFTER = 30.0
 
@@ -48,6 +50,11 @@ MARKER_STALE_AFTER = 30.0
 class WriteTurns(Protocol):
     """What the engine's BEGIN hook takes before BEGIN IMMEDIATE and gives back after the
     transaction ends."""
+
+    # Whether BEGIN IMMEDIATE tries for the lock every few ms (`LOCK_POLL_MS`) rather than in
+    # SQLite's busy handler, whose sleeps grow to 100 ms: a writer that serve lets in must take
+    # the lock at once, or serve's writers wait while the lock sits free.
+    polls_for_lock: bool
 
     async def take(self) -> bool:
         """Wait for a turn; True when one was taken (and must be given back)."""
@@ -98,6 +105,10 @@ def _runs(marker: str) -> bool:
 class WriteQueue:
     """serve's turns: first come, first served, one at a time, letting announced outside
     writers in before each turn starts."""
+
+    # Its writers wait for each other here, not at SQLite: the head of the queue has only an
+    # outside writer's transaction to wait out, which serve's marker wait has mostly covered.
+    polls_for_lock = False
 
     def __init__(
         self,
@@ -188,6 +199,8 @@ class WriteQueue:
 class AnnouncedWaits:
     """The worker's side: a marker file while any of this process's write transactions waits
     for or holds the lock, rewritten when one ends and another still waits."""
+
+    polls_for_lock = True
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
