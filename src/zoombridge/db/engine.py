@@ -175,7 +175,7 @@ def _write_turns(
         return WriteQueue(waiters_folder(path), max_wait=busy_timeout_ms / 1000)
     if wanted == "announce":
         assert path is not None
-        return AnnouncedWaits(waiters_folder(path))
+        return AnnouncedWaits(waiters_folder(path), max_wait=busy_timeout_ms / 1000)
     assert not isinstance(wanted, str)
     return wanted
 

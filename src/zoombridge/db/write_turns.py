@@ -9,12 +9,14 @@ and a few of `zoombridge serve`'s orders waited seconds while the rest took mill
   in an in-process FIFO, held until that transaction's COMMIT or ROLLBACK, so at most one of
   the process's connections waits in SQLite's busy handler at a time and they get the lock in
   the order they asked for it. Read-only (deferred) transactions never take a turn.
-- `AnnouncedWaits` (the worker, a separate process): before its BEGIN IMMEDIATE it writes a
-  marker file (named by its pid) in a folder next to the database, and removes it when that
-  transaction ends. A queue handing its lock from request to request with no gap starved the
-  worker (measured earlier): so before a turn starts, `WriteQueue` waits, at most
-  `OUTSIDE_TURN_MAX` seconds, until each marker it saw is gone or has moved on (rewritten for
-  the worker's next transaction): one worker transaction between two of serve's, no more.
+- `AnnouncedWaits` (the worker, a separate process): its writers queue in-process too, and it
+  tries for the lock every few ms rather than in SQLite's growing sleeps; while any of them
+  waits or writes, a marker file (named by its pid) lies in a folder next to the database,
+  removed when the last transaction ends. A queue handing the lock from request to request
+  with no gap starved the worker (measured earlier): so before a turn starts, `WriteQueue`
+  waits, at most `OUTSIDE_TURN_MAX` seconds, until each marker it saw is gone or has moved on
+  (rewritten for the worker's next transaction): one worker transaction between two of
+  serve's, no more.
 - A marker whose process is gone (a crashed worker: its pid no longer runs) or older than
   `MARKER_STALE_AFTER` is ignored, so it never holds serve up for long.
 
@@ -42,7 +44,7 @@ OUTSIDE_TURN_MAX = 0.2
 # How often serve looks at the markers while it waits for an outside writer.
 _MARKER_POLL = 0.002
 # How long one try for the lock waits in SQLite's busy handler when a writer polls for it.
-LOCK_POLL_MS = 3
+LOCK_POLL_MS = 5
 # A marker older than this is ignored: its writer has had far longer than any turn it is due.
 MARKER_STALE_AFTER = 30.0
 
@@ -197,14 +199,16 @@ class WriteQueue:
 
 
 class AnnouncedWaits:
-    """The worker's side: a marker file while any of this process's write transactions waits
-    for or holds the lock, rewritten when one ends and another still waits."""
+    """The worker's side: its own writers queue in-process first (so one of them at a time tries
+    for the lock), and a marker file says so while any of them waits for or holds the lock,
+    rewritten when one ends and another still waits."""
 
     polls_for_lock = True
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, max_wait: float) -> None:
         self._folder = folder
         self._marker = folder / str(os.getpid())
+        self._queue = WriteQueue(None, max_wait=max_wait)
         self._open = 0
         self._last_ns = 0
         self._failed = False
@@ -213,9 +217,20 @@ class AnnouncedWaits:
         self._open += 1
         if self._open == 1:
             self._write()
-        return True
+        try:
+            turn = await self._queue.take()
+        except BaseException:
+            self._leave()
+            raise
+        if not turn:
+            self._leave()
+        return turn
 
     def give_back(self) -> None:
+        self._queue.give_back()
+        self._leave()
+
+    def _leave(self) -> None:
         self._open = max(self._open - 1, 0)
         try:
             if self._open == 0:
