@@ -227,3 +227,37 @@ async def test_a_fresh_marker_holds_a_turn_back_a_stale_one_does_not(
     old.unlink()  # the worker's transaction ended
     await asyncio.wait_for(writer, 5)
     assert got == ["not held up", "let it in first"]
+
+
+async def test_the_worker_marker_lasts_while_it_waits_or_writes_and_moves_on_per_transaction(
+    database: Path, engine_for: Callable[[SqliteWriteTurns], AsyncEngine]
+) -> None:
+    worker = engine_for("announce")
+    await _schema(worker)
+    maker = create_sessionmaker(worker)
+    folder = waiters_folder(database)
+    mine = str(os.getpid())
+    got: list[str] = []
+    done = asyncio.Event()
+
+    async def second_writer() -> None:
+        async with maker() as session, session.begin():
+            await session.execute(INSERT, {"who": "second"})
+            got.append("second")
+            await done.wait()
+
+    assert announced(folder) == {}
+    async with maker() as first:
+        await first.execute(INSERT, {"who": "first"})
+        marker = announced(folder)
+        assert list(marker) == [mine]  # holds the lock: serve keeps out of its way
+        second = asyncio.create_task(second_writer())
+        await asyncio.sleep(0.05)
+        assert got == []  # queued behind the first, in the worker's own process
+        await first.commit()
+    await _until(lambda: got == ["second"])
+    # The second transaction is a new announcement (serve lets each in once, not the run).
+    assert announced(folder)[mine] != marker[mine]
+    done.set()
+    await asyncio.wait_for(second, 5)
+    assert announced(folder) == {}  # all ended: nothing left to hold serve up
