@@ -150,8 +150,14 @@ def create_engine(
 
 
 def create_engine_from_settings(settings: Settings, **kwargs: Any) -> AsyncEngine:
-    """The product's engine: `settings.effective_database_url` with the settings' key."""
+    """The product's engine: `settings.effective_database_url` with the settings' key.
+
+    On SQLite its writers announce their waits (serve lets them in between its own writes)
+    unless the caller says otherwise: serve itself queues ("queue")."""
     kwargs.setdefault("sqlite_busy_timeout_ms", settings.sqlite_busy_timeout_ms)
+    # Not only the worker: a CLI command writing (a token, an import) beside a busy serve would
+    # otherwise find the lock handed from one of serve's writes to the next with no gap.
+    kwargs.setdefault("sqlite_write_turns", "announce")
     return create_engine(
         settings.effective_database_url, secret_box=load_secret_box(settings), **kwargs
     )
