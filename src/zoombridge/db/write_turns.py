@@ -9,8 +9,9 @@ and a few of `zoombridge serve`'s orders waited seconds while the rest took mill
   in an in-process FIFO, held until that transaction's COMMIT or ROLLBACK, so at most one of
   the process's connections waits in SQLite's busy handler at a time and they get the lock in
   the order they asked for it. Read-only (deferred) transactions never take a turn.
-- `AnnouncedWaits` (the worker, a separate process): its writers queue in-process too, and it
-  tries for the lock every few ms rather than in SQLite's growing sleeps; while any of them
+- `AnnouncedWaits` (the worker, and any other process but serve, e.g. a CLI command): its
+  writers queue in-process too, and it tries for the lock every few ms rather than in SQLite's
+  growing sleeps; while any of them
   waits or writes, a marker file (named by its pid) lies in a folder next to the database,
   removed when the last transaction ends. A queue handing the lock from request to request
   with no gap starved the worker (measured earlier): so before a turn starts, `WriteQueue`
