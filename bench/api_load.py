@@ -123,6 +123,7 @@ class LoadResult:
             f"baseline GET /health      {self.baseline.requests} requests, "
             f"{self.baseline.per_second:.1f} req/s, p50 {self.baseline.p('health', 0.5):.0f} ms, "
             f"p99 {self.baseline.p('health', 0.99):.0f} ms, errors {len(self.baseline.errors)}",
+            *(f"  error: {e}" for e in self.baseline.errors[:5]),
             f"ratio health/mixed        {self.ratio:.1f}x",
             self.summary(),
         ]

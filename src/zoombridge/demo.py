@@ -171,7 +171,12 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> None:
         hubspot_sim.stop()
         raise DemoError(f"the local mail sink did not start: {exc}") from None
 
-    engine = create_engine(settings.effective_database_url, secret_box=load_secret_box(settings))
+    # One process for the API and the worker: one queue for the write lock serves both.
+    engine = create_engine(
+        settings.effective_database_url,
+        secret_box=load_secret_box(settings),
+        sqlite_write_turns="queue",
+    )
     stop = asyncio.Event()
     try:
         await upgrade_async(engine)

@@ -158,7 +158,8 @@ async def _main(args: argparse.Namespace) -> int:
     from zoombridge.zoom import LimiterRegistry
 
     settings = get_settings()
-    engine = create_engine_from_settings(settings)
+    # On SQLite the worker says when it waits for the write lock, and serve lets it in.
+    engine = create_engine_from_settings(settings, sqlite_write_turns="announce")
     worker = Worker(
         create_sessionmaker(engine),
         settings,

@@ -1,17 +1,23 @@
-"""Async engines for SQLite (aiosqlite) and PostgreSQL (psycopg 3)."""
+"""Async engines for SQLite (aiosqlite) and PostgreSQL (psycopg 3).
+
+On SQLite a process may say how its write transactions wait for the one write lock
+(`sqlite_write_turns`, see `zoombridge.db.write_turns`): `zoombridge serve` queues them in
+arrival order, the worker announces its waits so that serve lets it in."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from zoombridge.db import sqlite_driver
 from zoombridge.db.base import NaiveDatetimeError
@@ -20,6 +26,13 @@ from zoombridge.db.encryption import (
     SecretBox,
     bind_secret_box,
     load_secret_box,
+)
+from zoombridge.db.write_turns import (
+    LOCK_POLL_MS,
+    AnnouncedWaits,
+    WriteQueue,
+    WriteTurns,
+    waiters_folder,
 )
 from zoombridge.settings import Settings
 
@@ -98,19 +111,28 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+# How a process's SQLite write transactions take their turn at the lock
+# (`zoombridge.db.write_turns`): "queue" (serve: in arrival order, letting announced outside
+# writers in), "announce" (the worker: says it waits), or a policy of one's own (tests).
+SqliteWriteTurns = Literal["queue", "announce"] | WriteTurns | None
+
+
 def create_engine(
     url: str | URL,
     *,
     secret_box: SecretBox | None = None,
     echo: bool = False,
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    sqlite_write_turns: SqliteWriteTurns = None,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An async engine for `url`; `secret_box` is the key for encrypted columns.
 
     SQLite gets WAL (readers never block the writer), foreign keys enforced and a busy
-    timeout (`sqlite_busy_timeout_ms`); the parent folder of the file is created. Bound
-    parameters are never logged or shown in errors, since some are (encrypted) secrets.
+    timeout (`sqlite_busy_timeout_ms`); the parent folder of the file is created. On a SQLite
+    file, `sqlite_write_turns` says how write transactions wait for the lock (None: in SQLite's
+    busy handler alone). Bound parameters are never logged or shown in errors, since some are
+    (encrypted) secrets.
     """
     parsed = normalize_url(url)
     path = sqlite_path(parsed)
@@ -124,7 +146,8 @@ def create_engine(
             kwargs.setdefault("module", one_hop)
     engine = create_async_engine(parsed, echo=echo, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        turns = _write_turns(sqlite_write_turns, path, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms, turns)
     event.listen(engine.sync_engine, "handle_error", _unwrap_typed_error)
     if secret_box is not None:
         bind_secret_box(engine, secret_box)
@@ -132,8 +155,14 @@ def create_engine(
 
 
 def create_engine_from_settings(settings: Settings, **kwargs: Any) -> AsyncEngine:
-    """The product's engine: `settings.effective_database_url` with the settings' key."""
+    """The product's engine: `settings.effective_database_url` with the settings' key.
+
+    On SQLite its writers announce their waits (serve lets them in between its own writes)
+    unless the caller says otherwise: serve itself queues ("queue")."""
     kwargs.setdefault("sqlite_busy_timeout_ms", settings.sqlite_busy_timeout_ms)
+    # Not only the worker: a CLI command writing (a token, an import) beside a busy serve would
+    # otherwise find the lock handed from one of serve's writes to the next with no gap.
+    kwargs.setdefault("sqlite_write_turns", "announce")
     return create_engine(
         settings.effective_database_url, secret_box=load_secret_box(settings), **kwargs
     )
@@ -147,7 +176,41 @@ def _unwrap_typed_error(context: ExceptionContext) -> BaseException | None:
     return None
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _write_turns(
+    wanted: SqliteWriteTurns, path: Path | None, busy_timeout_ms: int
+) -> WriteTurns | None:
+    if wanted is None or (isinstance(wanted, str) and path is None):
+        return None  # in memory: one connection, no other process
+    if wanted == "queue":
+        assert path is not None
+        return WriteQueue(waiters_folder(path), max_wait=busy_timeout_ms / 1000)
+    if wanted == "announce":
+        assert path is not None
+        return AnnouncedWaits(waiters_folder(path), max_wait=busy_timeout_ms / 1000)
+    assert not isinstance(wanted, str)
+    return wanted
+
+
+# Where a connection (its pool entry's info) keeps the turn its transaction took.
+_TURN = "zoombridge_write_turn"
+
+
+def _info_of(connection: Any) -> Any:
+    # The pool entry's info; the dialect is also handed bare connections (at the first
+    # connect), which have none and hold no turn.
+    try:
+        return connection.info
+    except (AttributeError, NotImplementedError):
+        return None
+
+
+def _give_back(info: Any) -> None:
+    turns = info.pop(_TURN, None) if isinstance(info, dict) else None
+    if turns is not None:
+        turns.give_back()
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, turns: WriteTurns | None) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -172,4 +235,68 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         # would otherwise fail at once ("database is locked") whenever another connection
         # committed in between, instead of waiting out the busy timeout. Work declared read-only
         # (`sqlite_read_only`) begins deferred and never takes the write lock.
-        connection.exec_driver_sql("BEGIN" if _sqlite_read_only.get() else "BEGIN IMMEDIATE")
+        if _sqlite_read_only.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        # The turn is taken before asking SQLite for the lock (the hook runs inside the async
+        # engine's greenlet, so it can wait on the event loop) and given back after the
+        # transaction's COMMIT or ROLLBACK (below).
+        if turns is not None and _TURN not in connection.info and await_(turns.take()):
+            connection.info[_TURN] = turns
+        try:
+            if turns is not None and turns.polls_for_lock and _polled_for_lock(connection):
+                return
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _give_back(connection.info)
+            raise
+
+    def _polled_for_lock(connection: Any) -> bool:
+        # Tries with a busy timeout of a few ms, for the whole busy timeout; False when it ran
+        # out (the caller then waits once more the usual way, and fails as usual). On the
+        # driver's own cursor: a refused try is not an error of the SQLAlchemy connection.
+        cursor = connection.connection.dbapi_connection.cursor()
+        locked = connection.dialect.loaded_dbapi.OperationalError
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={LOCK_POLL_MS}")
+            while time.monotonic() < deadline:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return True
+                except locked as exc:
+                    if "locked" not in str(exc):
+                        raise
+            return False
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
+
+    if turns is None:
+        return
+    # After the DBAPI's own commit or rollback (SQLAlchemy's commit/rollback events fire before
+    # it): only then is the lock free for the next turn. The pool's rollback on return and a
+    # connection that is invalidated or closed give the turn back too.
+    dialect = sync_engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def _commit(dbapi_connection: Any) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            _give_back(_info_of(dbapi_connection))
+
+    def _rollback(dbapi_connection: Any) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            _give_back(_info_of(dbapi_connection))
+
+    dialect.do_commit = _commit  # type: ignore[method-assign]
+    dialect.do_rollback = _rollback  # type: ignore[method-assign]
+
+    def _lost(_dbapi_connection: Any, record: ConnectionPoolEntry, *_: Any) -> None:
+        _give_back(record.info if record is not None else None)
+
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(sync_engine, name, _lost)

@@ -5,11 +5,14 @@ The request owns the transaction: services flush but never commit; the session c
 route returns (before the answer is sent, so a 2xx means it is stored) and rolls back on error.
 
 On SQLite (one writer at a time) an API read (GET) begins a deferred transaction and never takes
-the write lock; a route marked `writes_late` (creating orders) reads the same way and takes the
-lock only for its writes; every other request takes it at BEGIN and waits for it up to the
-(long) busy timeout. Writers are not queued in-process: measured, a FIFO queue in
-`zoombridge serve` handed the lock from request to request with no gap and starved the worker
-process of it.
+the write lock, nor queues for it; a route marked `writes_late` (creating orders) reads the same
+way and takes the lock only for its writes (`begin_writes`); every other request takes it at
+BEGIN. Those write transactions queue in `zoombridge serve` in arrival order for a turn held
+until their commit or rollback (`zoombridge.db.write_turns`), so one at a time waits at SQLite
+instead of all of them racing in its busy handler, where newcomers often won. A queue alone
+handed the lock from request to request with no gap and starved the worker process (measured
+when the lock was held for the whole request): the worker announces its waits with a marker file
+beside the database, and before each turn serve lets it in (waiting at most 200 ms).
 """
 
 from __future__ import annotations

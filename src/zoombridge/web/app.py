@@ -66,7 +66,8 @@ def create_app(
         if sessionmaker is not None:
             yield
             return
-        engine = create_engine_from_settings(settings)
+        # On SQLite, serve's writers take the lock in arrival order (zoombridge.db.write_turns).
+        engine = create_engine_from_settings(settings, sqlite_write_turns="queue")
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
             yield
