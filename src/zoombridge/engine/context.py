@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zoombridge.db.engine import sqlite_read_only
 from zoombridge.engine.backoff import Backoff
 from zoombridge.engine.clients import ClientPool
+from zoombridge.engine.shared_writes import SharedWrites
 
 log = logging.getLogger("zoombridge.engine")
 
@@ -40,9 +41,19 @@ class SyncContext:
     # Seconds a part-filled batch of a single-occurrence meeting may wait for rows still
     # arriving, so that each call carries as many registrants as it can (0: send at once).
     batch_fill_wait: float = 0.0
+    _shared: SharedWrites | None = field(default=None, init=False, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock()
+
+    async def shared_transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` (a small write, safe to rerun) in a transaction shared with the other
+        writes asked for meanwhile (`zoombridge.engine.shared_writes`): fewer turns at the
+        write lock for steps with many calls in flight. Raises what `work` raised."""
+        if self._shared is None:
+            self._shared = SharedWrites(self.transaction)
+        result: T = await self._shared.run(work)
+        return result
 
     async def transaction(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, reads_first: bool = False

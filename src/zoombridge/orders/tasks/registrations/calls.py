@@ -128,7 +128,8 @@ async def _prepare_registrations(
             send.append((row.id, body))
         return send
 
-    return await ctx.transaction(work)
+    # Shared with the other batches in flight: one turn at the write lock for many calls.
+    return await ctx.shared_transaction(work)
 
 
 async def register_batch(ctx: SyncContext, link: Link, ids: list[uuid.UUID]) -> None:
@@ -249,7 +250,7 @@ async def _record_registrations(
                 continue
             _apply_error(row, error, now, ctx)
 
-    await ctx.transaction(work)
+    await ctx.shared_transaction(work)  # with the other answers that came meanwhile
 
 
 def _apply_error(row: Registration, error: ZoomError, now: datetime, ctx: SyncContext) -> None:
