@@ -202,7 +202,7 @@ async def test_a_fresh_marker_holds_a_turn_back_a_stale_one_does_not(
     database: Path, engine_for: Callable[[SqliteWriteTurns], AsyncEngine]
 ) -> None:
     # A long wait for outside writers, so that being held up shows plainly.
-    queue = _queue_of(database, outside_turn_max=60.0)
+    queue = _queue_of(database, outside_turn_max=60.0, outside_after=0.0)
     serve = engine_for(queue)
     await _schema(serve)
     maker = create_sessionmaker(serve)

@@ -15,7 +15,8 @@ and a few of `zoombridge serve`'s orders waited seconds while the rest took mill
   waits or writes, a marker file (named by its pid) lies in a folder next to the database,
   removed when the last transaction ends. A queue handing the lock from request to request
   with no gap starved the worker (measured earlier): so before a turn starts, `WriteQueue`
-  waits, at most `OUTSIDE_TURN_MAX` seconds, until each marker it saw is gone or has moved on
+  looks for markers at least `OUTSIDE_AFTER` old and waits, at most `OUTSIDE_TURN_MAX`
+  seconds, until each marker it saw is gone or has moved on
   (rewritten for the worker's next transaction): one worker transaction between two of
   serve's, no more.
 - A marker whose process is gone (a crashed worker: its pid no longer runs) or older than
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 # own busy handler. Long enough for the worker's busy handler (which sleeps up to 100 ms between
 # tries) to wake and find the lock free, and for one short worker transaction.
 OUTSIDE_TURN_MAX = 0.2
+# How long an outside writer has waited before serve lets it in. Not at once: a worker let in
+# at once cycles through many small transactions (claims, batches handed back to fill) and takes
+# the lock and the CPU from serve's orders; after this wait it still never waits long.
+OUTSIDE_AFTER = 0.1
 # How often serve looks at the markers while it waits for an outside writer.
 _MARKER_POLL = 0.002
 # How long one try for the lock waits in SQLite's busy handler when a writer polls for it.
@@ -71,9 +76,9 @@ def waiters_folder(database: Path) -> Path:
     return database.with_name(database.name + "-write-waiters")
 
 
-def announced(folder: Path) -> dict[str, tuple[int, int]]:
-    """The live announcements in `folder`: marker name -> (inode, mtime in ns), which changes
-    when the marker is rewritten for a new transaction."""
+def announced(folder: Path, *, min_age: float = 0.0) -> dict[str, tuple[int, int]]:
+    """The live announcements in `folder` at least `min_age` seconds old: marker name ->
+    (inode, mtime in ns), which changes when the marker is rewritten for a new transaction."""
     found: dict[str, tuple[int, int]] = {}
     try:
         entries = os.scandir(folder)
@@ -86,7 +91,8 @@ def announced(folder: Path) -> dict[str, tuple[int, int]]:
                 stat = entry.stat()
             except OSError:  # removed as we looked
                 continue
-            if now - stat.st_mtime > MARKER_STALE_AFTER or not _runs(entry.name):
+            age = now - stat.st_mtime
+            if age < min_age or age > MARKER_STALE_AFTER or not _runs(entry.name):
                 continue
             found[entry.name] = (stat.st_ino, stat.st_mtime_ns)
     return found
@@ -119,12 +125,14 @@ class WriteQueue:
         *,
         max_wait: float,
         outside_turn_max: float = OUTSIDE_TURN_MAX,
+        outside_after: float = OUTSIDE_AFTER,
     ) -> None:
         self._outside = outside
         # A turn never waited for longer than SQLite's busy timeout: past it (a turn that was
         # never given back, which would be a bug) the writer goes on to SQLite's own wait.
         self._max_wait = max_wait
         self._outside_turn_max = outside_turn_max
+        self._outside_after = outside_after
         self._held = False
         self._waiters: deque[asyncio.Future[None]] = deque()
 
@@ -187,7 +195,7 @@ class WriteQueue:
             self._waiters.remove(waiter)
 
     async def _let_outside_in(self, folder: Path) -> None:
-        seen = announced(folder)
+        seen = announced(folder, min_age=self._outside_after)
         if not seen:
             return
         loop = asyncio.get_running_loop()
