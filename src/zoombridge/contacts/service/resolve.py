@@ -59,25 +59,12 @@ async def _known(session: AsyncSession, wanted: list[str]) -> dict[str, tuple[_K
     found: dict[str, tuple[_Known, bool]] = {}
     if not wanted:
         return found
+    contact = (Contact.id, Contact.email, Contact.deleted_at, Contact.first_name, Contact.last_name)
     primaries = select(
-        Contact.email.label("matched"),
-        literal(False).label("secondary"),
-        Contact.id,
-        Contact.email,
-        Contact.deleted_at,
-        Contact.first_name,
-        Contact.last_name,
+        Contact.email.label("matched"), literal(False).label("secondary"), *contact
     ).where(Contact.email.in_(wanted))
     secondaries = (
-        select(
-            ContactEmail.email.label("matched"),
-            literal(True).label("secondary"),
-            Contact.id,
-            Contact.email,
-            Contact.deleted_at,
-            Contact.first_name,
-            Contact.last_name,
-        )
+        select(ContactEmail.email.label("matched"), literal(True).label("secondary"), *contact)
         .join(Contact, Contact.id == ContactEmail.contact_id)
         .where(ContactEmail.email.in_(wanted))
     )
