@@ -41,14 +41,11 @@ async def _enqueue(session: AsyncSession, attendees: list[Attendee]) -> int:
 
 async def enqueue_tickets(session: AsyncSession, orders: list[Order]) -> int:
     """One ticket email per active attendee of `orders`, which have just become completed; none
-    for an event that sends no tickets by email (`ticket_emails` off) or is cancelled. The
-    emails are only added to the session: they are written together at its next flush."""
-    events: dict[uuid.UUID, Event | None] = {}
+    for an event that sends no tickets by email (`ticket_emails` off) or is cancelled. All of
+    them are written in one statement."""
     attendees: list[Attendee] = []
     for order in orders:
-        if order.event_id not in events:
-            events[order.event_id] = await session.get(Event, order.event_id)
-        event = events[order.event_id]
+        event = await session.get(Event, order.event_id)  # the order's, in the session already
         if (
             event is None
             or not event.ticket_emails
